@@ -1,0 +1,523 @@
+"""Firm agents: plants in the overcapacity sectors and firms in the ten strong industries.
+
+Each agent is a thin view onto one row of a :class:`~agents.population.ColumnStore`;
+``agent.capacity`` or ``agent.revenue`` reads its row, ``agent.sector`` and
+``agent.city`` give names. The behaviour rules are class methods that act on whole
+columns: the two kinds differ by the hooks they implement (``decide_investment``,
+``decide_exit``), as Mesa's Sheep and Wolf differ by ``move`` and ``feed``.
+
+Units: money in bn yuan (flows as annual rates), prices in yuan per base unit of
+output (t, kWh, vehicle), capacity and output in the sector's indicator unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import mesa
+import numpy as np
+
+from agents.population import ColumnStore
+
+# Exit reasons recorded in the ``exit_reason`` column.
+EXIT_NONE, EXIT_BANKRUPT, EXIT_INSPECTION, EXIT_SWAP, EXIT_VOLUNTARY, EXIT_DEPLETED = range(6)
+EXIT_REASONS = ("none", "bankruptcy", "inspection", "capacity_swap", "voluntary", "depleted")
+
+# Bits of the ``upgrade_plan`` column: what an upgrade in progress will fix.
+FIX_ENERGY, FIX_EMISSION, FIX_SAFETY, FIX_SCALE = 1, 2, 4, 8
+
+PLANT_SCHEMA: dict[str, type] = {
+    "sector": np.intp,  # index into the overcapacity sectors
+    "segment": np.int8,  # index into the sector's segments
+    "city": np.intp,
+    "weight": np.float64,  # plants represented by this row
+    "active": np.bool_,
+    "soe": np.bool_,  # state owned
+    "capacity": np.float64,  # [sector unit]
+    "capacity_2017": np.float64,  # capacity at the start (0 for plants built later)
+    "output": np.float64,  # [sector unit, annual rate]
+    "utilisation": np.float64,
+    "plant_scale": np.float64,  # in the segment's scale metric
+    "fuel_intensity": np.float64,  # [kgce per base unit]
+    "power_intensity": np.float64,  # [kWh per base unit]
+    "nonenergy_cost": np.float64,  # at 2017 prices [yuan per base unit]
+    "equipment_class": np.int8,  # 0 permitted, 1 restricted, 2 eliminated
+    "ule_unmet": np.int8,  # ultra-low-emission criteria unmet, 0..3
+    "safety_gap": np.float64,  # gap to the safety/product standard, [0, 1]
+    "workers_per_unit": np.float64,  # [persons per sector unit of capacity]
+    "workers": np.float64,  # [persons]
+    "assets": np.float64,  # [bn yuan]
+    "cash": np.float64,  # [bn yuan]
+    "debt": np.float64,  # [bn yuan]
+    "reserve": np.float64,  # coal mines: remaining reserves [Mt]; others: inf
+    "surcharge": np.float64,  # electricity surcharge now faced [yuan/kWh]
+    "profit": np.float64,  # [bn yuan per year]
+    "upgrade_due": np.int16,  # quarter an upgrade in progress completes, -1 none
+    "upgrade_plan": np.int8,  # FIX_* bits
+    "upgrades": np.int16,  # completed upgrades
+    "flagged": np.bool_,  # found non-compliant by an inspection
+    "deadline": np.int16,  # quarter by which a flagged plant must comply
+    "exit_quarter": np.int16,
+    "exit_reason": np.int8,
+}
+
+FIRM_SCHEMA: dict[str, type] = {
+    "sector": np.intp,  # index into the ten strong industries
+    "city": np.intp,
+    "weight": np.float64,  # firms represented by this row
+    "active": np.bool_,
+    "age": np.float64,  # [years]
+    "revenue": np.float64,  # [bn yuan per year, 2017 prices]
+    "margin": np.float64,  # operating margin after the firm's own R&D
+    "capital_output": np.float64,  # capital needed per yuan of extra annual revenue
+    "va_ratio": np.float64,  # value added / revenue
+    "growth_sigma": np.float64,  # std of idiosyncratic annual log growth
+    "cash_target": np.float64,  # cash kept / annual revenue; the surplus repays debt
+    "tfp": np.float64,  # total factor productivity (1 = the 2017 sector mean)
+    "rd_rate": np.float64,  # R&D spending / revenue
+    "rd_base": np.float64,  # R&D intensity the firm's gross margin was built to carry
+    "tech_share": np.float64,  # high-tech products' share of revenue
+    "niche_market": np.float64,  # national market of its niche product in 2017 [bn yuan]
+    "niche_share": np.float64,  # national share of that market, updated at each annual review
+    "cash": np.float64,  # [bn yuan]
+    "debt": np.float64,  # [bn yuan]
+    "assets": np.float64,  # [bn yuan]
+    "workers": np.float64,  # [persons]
+    "new_economy": np.bool_,
+    "high_tech": np.bool_,
+    "gazelle": np.bool_,
+    "unicorn": np.bool_,
+    "champion": np.bool_,
+    "champion_years": np.int16,  # consecutive reviews at or above the niche share
+    "application": np.float64,  # uniform draw: applies for a title if below its take-up
+    "screening_noise": np.float64,  # the fund's error on this firm's quality (drawn once)
+    "revenue_1y": np.float64,  # revenue one year ago [bn yuan per year]
+    "revenue_2y": np.float64,  # two years ago
+    "fund_equity": np.float64,  # equity received from the fund [bn yuan per firm]
+    "social_equity": np.float64,  # social co-investment received [bn yuan per firm]
+    "funded": np.bool_,
+    "exit_quarter": np.int16,
+    "exit_reason": np.int8,
+}
+
+
+class Firm(mesa.Agent):
+    """A firm: a thin view onto one row of its kind's column store.
+
+    Args:
+        model: The model.
+        row: Row index in ``store``.
+
+    Attributes:
+        row: The row index.
+        sector: Sector id (e.g. ``"steel"``).
+        city: City id (e.g. ``"rizhao"``).
+    """
+
+    store: ClassVar[str]  # attribute of the model holding this kind's ColumnStore
+    sector_names: ClassVar[tuple[str, ...]] = ()
+    city_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, model: mesa.Model, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def columns(self) -> ColumnStore:
+        """This kind's column store."""
+        return getattr(self.model, self.store)
+
+    @property
+    def sector(self) -> str:
+        """Sector id."""
+        return self.sector_names[self.columns.value("sector", self.row)]
+
+    @property
+    def city(self) -> str:
+        """City id."""
+        return self.city_names[self.columns.value("city", self.row)]
+
+    def __getattr__(self, name: str) -> object:
+        # Called only when normal lookup fails: state columns read as attributes.
+        if name.startswith("_") or name in ("model", "row"):
+            raise AttributeError(name)
+        columns = getattr(self.model, self.store)
+        if name in columns.columns:
+            return columns.value(name, self.row)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def step(self) -> None:
+        """Firms act through their kind's column rules; a single agent does nothing alone."""
+
+
+@dataclass
+class PlantContext:
+    """What an overcapacity plant sees this quarter (set by markets and instruments).
+
+    Per-sector arrays are indexed by the overcapacity sector index.
+    """
+
+    quarter: int
+    price: np.ndarray  # [yuan per base unit]
+    price0: np.ndarray  # 2017 price
+    fuel_price: np.ndarray  # [yuan per kgce]
+    fuel_price0: np.ndarray
+    cost_index: np.ndarray  # non-energy cost relative to 2017
+    tariff: np.ndarray  # [yuan/kWh]
+    tariff0: np.ndarray
+    base: np.ndarray  # base units per indicator unit
+    wage: np.ndarray  # [yuan per worker-year]
+    upgrade_cost: np.ndarray  # [bn yuan per unit of capacity]
+    upgrade_gain: np.ndarray
+    ule_retrofit_cost: np.ndarray
+    safety_fix_cost: np.ndarray
+    replacement_cost: np.ndarray
+    salvage_share: np.ndarray
+    intensity_floor_fuel: np.ndarray  # best practice [kgce per base unit]
+    intensity_floor_power: np.ndarray  # best practice [kWh per base unit]
+    best_scale: np.ndarray  # per segment (global segment index): scale after replacement
+    segment_offset: np.ndarray  # first global segment index of each sector
+    horizon: int
+    discount: float  # annual
+    upgrade_lag: int
+    max_debt_ratio: float
+    interest_rate: float
+    tax_rate: float
+    maintenance_rate: float
+    replacement_ratio: float
+    soe_exit_reluctance: float
+    severance_years: float
+    surcharge_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, class) -> yuan/kWh
+    gaps_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, safety, scale) -> (4, n) bool
+    closure_risk: np.ndarray  # per plant: probability non-compliance is caught
+    closure_quarters: np.ndarray  # per plant: quarters until closure if caught / flagged
+
+
+def _annuity(quarters: np.ndarray | int, discount: float) -> np.ndarray:
+    """Sum of quarterly discount factors for 1..quarters."""
+    delta = (1.0 + discount) ** -0.25
+    quarters = np.asarray(quarters, dtype=float)
+    return delta * (1.0 - delta**quarters) / (1.0 - delta)
+
+
+class OvercapacityFirm(Firm):
+    """A plant in steel, coal, aluminium, coal power, building materials or low-speed EVs.
+
+    Plants choose utilisation from price against marginal cost, pay electricity by
+    tier (surcharges set by the pricing instruments), and each quarter compare, on
+    expected value over a short horizon, carrying on, upgrading (capital spending
+    that lowers energy use, meets emission criteria, closes a safety gap or
+    replaces an undersized line) and exiting.
+    """
+
+    store = "plants"
+
+    @staticmethod
+    def marginal_cost(plants: ColumnStore, ctx: PlantContext, surcharge: np.ndarray | None = None,
+                      fuel: np.ndarray | None = None, power: np.ndarray | None = None,
+                      rows: np.ndarray | None = None) -> np.ndarray:
+        """Marginal cost [yuan per base unit]: materials, fuel and electricity with surcharge.
+
+        With ``rows``, the cost of those plants only (``surcharge``, ``fuel`` and ``power``
+        then default to theirs).
+        """
+        pick = (lambda column: column) if rows is None else (lambda column: column[rows])
+        s = pick(plants.sector)
+        fuel = pick(plants.fuel_intensity) if fuel is None else fuel
+        power = pick(plants.power_intensity) if power is None else power
+        surcharge = pick(plants.surcharge) if surcharge is None else surcharge
+        return (
+            pick(plants.nonenergy_cost) * ctx.cost_index[s]
+            + fuel * ctx.fuel_price[s]
+            + power * (ctx.tariff[s] + surcharge)
+        )
+
+    @staticmethod
+    def utilisation(price: np.ndarray, cost: np.ndarray, steepness: np.ndarray,
+                    offset: np.ndarray) -> np.ndarray:
+        """Utilisation chosen at a price: a smooth step in the price-cost margin.
+
+        ``1 / (1 + exp(-(steepness * (price / cost - 1) + offset)))``; ``offset`` is
+        calibrated per sector so that 2017 supply equals 2017 output.
+        """
+        return 1.0 / (1.0 + np.exp(-(steepness * (price / cost - 1.0) + offset)))
+
+    @classmethod
+    def operating_profit(cls, plants: ColumnStore, ctx: PlantContext,
+                         cost: np.ndarray) -> np.ndarray:
+        """Operating profit [bn yuan per year] before interest and tax."""
+        s = plants.sector
+        flow = plants.output * ctx.base[s] * 1e-9  # billions of base units per year
+        fixed = plants.workers * ctx.wage[s] * 1e-9 + ctx.maintenance_rate * plants.assets
+        return flow * (ctx.price[s] - cost) - fixed
+
+    @classmethod
+    def settle(cls, plants: ColumnStore, ctx: PlantContext, cost: np.ndarray) -> np.ndarray:
+        """Book a quarter's profit into cash, borrowing to cover shortfalls.
+
+        Returns:
+            Mask of plants that cannot cover their losses (bankrupt).
+        """
+        active = plants.active
+        profit = cls.operating_profit(plants, ctx, cost) - ctx.interest_rate * plants.debt
+        profit = np.where(active, profit, 0.0)
+        plants.profit = profit
+        taxed = np.where(profit > 0, profit * (1.0 - ctx.tax_rate), profit)
+        cash = plants.cash + taxed / 4.0
+        # Cash beyond a quarter of operating costs repays debt.
+        keep = 0.25 * (plants.output * ctx.base[plants.sector] * 1e-9 * cost)
+        repay = np.minimum(np.maximum(cash - keep, 0.0), plants.debt)
+        cash = cash - repay
+        plants.debt = plants.debt - repay
+        shortfall = np.maximum(-cash, 0.0)
+        room = np.maximum(ctx.max_debt_ratio * plants.assets - plants.debt, 0.0)
+        borrow = np.minimum(shortfall, room)
+        plants.debt = plants.debt + borrow
+        plants.cash = cash + borrow
+        return active & (shortfall > room)
+
+    @classmethod
+    def decide_investment(cls, plants: ColumnStore, ctx: PlantContext) -> tuple[np.ndarray, np.ndarray]:
+        """Compare carrying on, upgrading and exiting for each plant.
+
+        Returns:
+            ``(upgrade, exit)`` masks over rows. Upgrading plants get ``upgrade_plan``
+            and ``upgrade_due`` set and pay for the upgrade now.
+        """
+        s = plants.sector
+        q = ctx.quarter
+        free = plants.active & (plants.upgrade_due < 0)
+        base = ctx.base[s] * 1e-9
+        fuel, power, ule, safety, scale = (plants.fuel_intensity, plants.power_intensity,
+                                           plants.ule_unmet, plants.safety_gap, plants.plant_scale)
+        gaps = ctx.gaps_of(np.arange(plants.n), fuel, power, ule, safety, scale)
+        plan = np.zeros(plants.n, np.int8)
+        plan |= np.where((fuel > ctx.intensity_floor_fuel[s] * 1.0001)
+                         | (power > ctx.intensity_floor_power[s] * 1.0001), FIX_ENERGY, 0).astype(np.int8)
+        plan |= np.where(ule > 0, FIX_EMISSION, 0).astype(np.int8)
+        plan |= np.where(gaps[2], FIX_SAFETY, 0).astype(np.int8)
+        plan |= np.where(gaps[3], FIX_SCALE, 0).astype(np.int8)
+
+        gain = ctx.upgrade_gain[s]
+        fuel1 = np.where(plan & FIX_ENERGY, np.maximum(fuel * (1 - gain), ctx.intensity_floor_fuel[s]), fuel)
+        power1 = np.where(plan & FIX_ENERGY, np.maximum(power * (1 - gain), ctx.intensity_floor_power[s]), power)
+        ule1 = np.where(plan & FIX_EMISSION, 0, ule).astype(np.int8)
+        cap_ratio = np.where(plan & FIX_SCALE, ctx.replacement_ratio, 1.0)
+        surcharge1 = ctx.surcharge_of(np.arange(plants.n), fuel1, power1, ule1,
+                                      plants.equipment_class)
+        cost0 = cls.marginal_cost(plants, ctx)
+        cost1 = cls.marginal_cost(plants, ctx, surcharge1, fuel1, power1)
+        flow = plants.output * base
+        fixed = plants.workers * ctx.wage[s] * 1e-9 + ctx.maintenance_rate * plants.assets
+        margin_price = ctx.price[s]
+        profit0 = flow * (margin_price - cost0) - fixed
+        profit1 = cap_ratio * (flow * (margin_price - cost1) - fixed)
+
+        capacity = plants.capacity
+        cost = (
+            np.where(plan & FIX_ENERGY, ctx.upgrade_cost[s] * capacity, 0.0)
+            + np.where(plan & FIX_EMISSION, ctx.ule_retrofit_cost[s] * ule * capacity, 0.0)
+            + np.where(plan & FIX_SAFETY, ctx.safety_fix_cost[s] * safety * capacity, 0.0)
+            + np.where(plan & FIX_SCALE, ctx.replacement_cost[s] * capacity * cap_ratio, 0.0)
+        )
+        lag = ctx.upgrade_lag
+        horizon = ctx.horizon
+        delta_h = (1.0 + ctx.discount) ** (-horizon / 4.0)
+        salvage = ctx.salvage_share[s] * plants.assets
+        annuity_h = _annuity(horizon, ctx.discount)
+        annuity_lag = _annuity(lag, ctx.discount)
+
+        # Carrying on: with probability closure_risk the plant is closed after closure_quarters.
+        g = np.minimum(ctx.closure_quarters, horizon)
+        closing = _annuity(g, ctx.discount) * profit0 / 4 + (1.0 + ctx.discount) ** (-g / 4.0) * salvage
+        normal = annuity_h * profit0 / 4 + delta_h * salvage
+        keep = (1.0 - ctx.closure_risk) * normal + ctx.closure_risk * closing
+
+        fixes_in_time = ctx.closure_quarters >= lag
+        upgrade_value = (annuity_lag * profit0 / 4 + (annuity_h - annuity_lag) * profit1 / 4
+                         - cost + delta_h * ctx.salvage_share[s] * (plants.assets + cost))
+        upgrade_value = np.where(fixes_in_time | (ctx.closure_risk == 0), upgrade_value, -np.inf)
+        room = plants.cash + np.maximum(ctx.max_debt_ratio * (plants.assets + cost) - plants.debt, 0)
+        affordable = (cost > 0) & (cost <= room)
+        upgrade_value = np.where(affordable & (plan != 0), upgrade_value, -np.inf)
+
+        wage_bill = plants.workers * ctx.wage[s] * 1e-9
+        # Exiting recovers part of the assets but pays severance; state owners also weigh
+        # the social cost of lay-offs.
+        exit_value = (salvage - ctx.severance_years * wage_bill
+                      - np.where(plants.soe, ctx.soe_exit_reluctance * wage_bill / 4, 0.0))
+
+        upgrade = free & (upgrade_value > keep) & (upgrade_value > exit_value)
+        leave = free & ~upgrade & (exit_value > keep)
+
+        # Pay for upgrades now, from cash first and then new debt.
+        spend = np.where(upgrade, cost, 0.0)
+        from_cash = np.minimum(spend, np.maximum(plants.cash, 0.0))
+        plants.cash = plants.cash - from_cash
+        plants.debt = plants.debt + (spend - from_cash)
+        plants.assets = plants.assets + spend
+        plants.upgrade_plan = np.where(upgrade, plan, plants.upgrade_plan)
+        plants.upgrade_due = np.where(upgrade, q + lag, plants.upgrade_due)
+        return upgrade, leave
+
+    @classmethod
+    def complete_upgrades(cls, plants: ColumnStore, ctx: PlantContext) -> np.ndarray:
+        """Apply upgrades that complete this quarter.
+
+        Returns:
+            Workers released by capacity replacement, per row [persons per plant].
+        """
+        done = plants.active & (plants.upgrade_due == ctx.quarter)
+        if not done.any():
+            return np.zeros(plants.n)
+        s = plants.sector
+        plan = plants.upgrade_plan
+        gain = ctx.upgrade_gain[s]
+        energy = done & (plan & FIX_ENERGY).astype(bool)
+        plants.fuel_intensity = np.where(
+            energy, np.maximum(plants.fuel_intensity * (1 - gain), ctx.intensity_floor_fuel[s]),
+            plants.fuel_intensity)
+        plants.power_intensity = np.where(
+            energy, np.maximum(plants.power_intensity * (1 - gain), ctx.intensity_floor_power[s]),
+            plants.power_intensity)
+        plants.ule_unmet = np.where(done & (plan & FIX_EMISSION).astype(bool), 0, plants.ule_unmet)
+        plants.safety_gap = np.where(done & (plan & FIX_SAFETY).astype(bool), 0.0, plants.safety_gap)
+        replace = done & (plan & FIX_SCALE).astype(bool)
+        best = ctx.best_scale[ctx.segment_offset[s] + plants.segment]
+        plants.plant_scale = np.where(replace, np.maximum(plants.plant_scale, best), plants.plant_scale)
+        plants.equipment_class = np.where(replace, 0, plants.equipment_class)
+        new_capacity = np.where(replace, plants.capacity * ctx.replacement_ratio, plants.capacity)
+        released = plants.workers - new_capacity * plants.workers_per_unit
+        released = np.where(replace, released, 0.0)
+        plants.capacity = new_capacity
+        plants.workers = plants.workers - released
+        plants.upgrades = plants.upgrades + done
+        plants.upgrade_due = np.where(done, -1, plants.upgrade_due)
+        plants.upgrade_plan = np.where(done, 0, plants.upgrade_plan)
+        plants.flagged = np.where(done, False, plants.flagged)
+        return released
+
+    @classmethod
+    def decide_exit(cls, plants: ColumnStore, bankrupt: np.ndarray, voluntary: np.ndarray,
+                    depleted: np.ndarray) -> np.ndarray:
+        """Combine the exit causes into one reason per row (0: stays)."""
+        reason = np.zeros(plants.n, np.int8)
+        reason[voluntary] = EXIT_VOLUNTARY
+        reason[depleted] = EXIT_DEPLETED
+        reason[bankrupt] = EXIT_BANKRUPT
+        return np.where(plants.active, reason, 0).astype(np.int8)
+
+
+@dataclass
+class GrowthContext:
+    """What a firm in the ten strong industries sees this quarter.
+
+    Per-sector arrays are indexed by the growth sector index.
+    """
+
+    quarter: int
+    demand_growth: np.ndarray  # this quarter's log growth of sector demand (quarterly)
+    labour_productivity: np.ndarray  # [10k yuan per worker], sector mean this quarter
+    max_debt_ratio: float
+    interest_rate: float
+    tax_rate: float
+    innovation_rate: float
+    innovation_jump: float
+    innovation_tech_step: float  # rise of the high-tech revenue share with an innovation
+    exit_hazard: float
+    rd_drift: float  # quarterly relative rise of R&D intensity (economy-wide trend)
+
+
+class GrowthFirm(Firm):
+    """A firm in one of the ten strong industries.
+
+    Revenue grows with sector demand, persistent productivity (R&D raises the
+    chance of an innovation) and heavy-tailed idiosyncratic shocks; growth needs
+    capital, so firms short of cash and credit grow less, which fund equity relaxes.
+    Rows of firms that have exited hold zero revenue, so the rules need no masks.
+    """
+
+    store = "firms"
+
+    @classmethod
+    def decide_investment(cls, firms: ColumnStore, ctx: GrowthContext, shock: np.ndarray,
+                          event: np.ndarray) -> None:
+        """Grow revenue for one quarter, financing expansion from cash, then debt.
+
+        Args:
+            firms: The column store.
+            ctx: This quarter's context.
+            shock: Laplace draws with half the annual variance (one quarter's), one per row.
+            event: Uniform draws, one per row (an innovation when small).
+        """
+        rd_rate = firms.rd_rate
+        if ctx.rd_drift:
+            rd_rate *= 1.0 + ctx.rd_drift
+        growth = np.take(ctx.demand_growth, firms.sector)
+        shock *= firms.growth_sigma
+        growth += shock
+        innovating = np.flatnonzero(event < ctx.innovation_rate * rd_rate)
+        if innovating.size:
+            growth[innovating] += ctx.innovation_jump
+            firms.set_value("tfp", innovating, firms.tfp[innovating] * np.exp(ctx.innovation_jump))
+            firms.set_value("tech_share", innovating,
+                            np.minimum(firms.tech_share[innovating] + ctx.innovation_tech_step, 1.0))
+        revenue, cash, debt, assets = firms.revenue, firms.cash, firms.debt, firms.assets
+        capital = firms.capital_output * revenue
+        need = capital * np.expm1(np.maximum(growth, 0.0))
+        room = np.maximum(cash, 0.0)
+        own = room.copy()
+        room += np.maximum(ctx.max_debt_ratio * assets - debt, 0.0)
+        short = np.flatnonzero(need > room)
+        if short.size:  # growth is held back by what the firm can finance
+            growth[short] = np.log1p(room[short] / np.maximum(capital[short], 1e-12))
+            need[short] = room[short]
+        from_cash = np.minimum(need, own)
+        cash -= from_cash
+        assets += need
+        need -= from_cash
+        debt += need
+        revenue *= np.exp(growth)
+
+    @classmethod
+    def settle(cls, firms: ColumnStore, ctx: GrowthContext) -> np.ndarray:
+        """Book a quarter's profit after R&D into cash, repay debt from surplus cash.
+
+        Returns:
+            Mask of firms that cannot cover their losses (bankrupt).
+        """
+        revenue, cash, debt = firms.revenue, firms.cash, firms.debt
+        # A firm's gross margin carries its own R&D; R&D above that (after fund equity or
+        # the economy-wide drift) comes out of profit.
+        profit = firms.margin + firms.rd_base
+        profit -= firms.rd_rate
+        profit *= revenue
+        profit -= ctx.interest_rate * debt
+        profit *= 0.25  # a quarter of the annual rate
+        profit -= ctx.tax_rate * np.maximum(profit, 0.0)
+        cash += profit
+        surplus = cash - firms.cash_target * revenue
+        np.clip(surplus, 0.0, debt, out=surplus)
+        cash -= surplus
+        debt -= surplus
+        bankrupt = np.zeros(firms.n, bool)
+        negative = np.flatnonzero(cash < 0)
+        if negative.size:
+            shortfall = -cash[negative]
+            room = np.maximum(ctx.max_debt_ratio * firms.assets[negative] - debt[negative], 0.0)
+            borrow = np.minimum(shortfall, room)
+            debt[negative] += borrow
+            cash[negative] += borrow
+            bankrupt[negative] = (shortfall > room) & firms.active[negative]
+        return bankrupt
+
+    @classmethod
+    def decide_exit(cls, firms: ColumnStore, ctx: GrowthContext, bankrupt: np.ndarray,
+                    event: np.ndarray) -> np.ndarray:
+        """Exit reason per row: bankruptcy, or the exogenous hazard (0: stays)."""
+        hazard = (event > 1.0 - ctx.exit_hazard / 4.0) & firms.active
+        reason = np.where(hazard, EXIT_VOLUNTARY, 0)
+        reason[bankrupt] = EXIT_BANKRUPT
+        return reason.astype(np.int8)

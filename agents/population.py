@@ -1,0 +1,127 @@
+"""Column store: firm state held in numpy columns, one row per firm.
+
+This is the one place where the columnar mechanism lives. Rules of behaviour read
+and write whole columns; each :class:`agents.firms.Firm` agent is a thin view onto
+its row, so Mesa's tools see ordinary agents with ordinary attributes.
+
+Columns are allocated with spare room so that entrants can be appended without
+copying; ``store.revenue`` is a view of the filled rows (``[:n]``), and assigning
+``store.revenue = x`` writes into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+# Rows a rule processes at a time: the columns of a block of this many rows stay in the
+# CPU's cache, which makes a chain of column operations several times faster than
+# running each operation over all rows.
+BLOCK_ROWS = 8192
+
+
+class ColumnStore:
+    """Firm state in numpy columns.
+
+    Args:
+        schema: Column name -> numpy dtype.
+        capacity: Rows to allocate up front; the store grows by doubling.
+    """
+
+    __slots__ = ("_data", "_schema", "n")
+
+    def __init__(self, schema: Mapping[str, np.dtype | type], capacity: int) -> None:
+        object.__setattr__(self, "_schema", {k: np.dtype(v) for k, v in schema.items()})
+        object.__setattr__(self, "_data", {k: np.zeros(max(capacity, 1), dt)
+                                           for k, dt in self._schema.items()})
+        object.__setattr__(self, "n", 0)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of the columns."""
+        return tuple(self._schema)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._data[name][: self.n]
+        except KeyError:
+            raise AttributeError(f"no column {name!r}") from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "n":
+            object.__setattr__(self, name, value)
+        elif name in self._data:
+            self._data[name][: self.n] = value
+        else:
+            raise AttributeError(f"no column {name!r}; columns are fixed by the schema")
+
+    def value(self, name: str, row: int) -> object:
+        """Return one cell as a Python scalar."""
+        return self._data[name][row].item()
+
+    def set_value(self, name: str, row: int, value: object) -> None:
+        """Write one cell."""
+        self._data[name][row] = value
+
+    def append(self, count: int, values: Mapping[str, np.ndarray | float | int | bool]) -> np.ndarray:
+        """Append ``count`` rows and return their indices.
+
+        Args:
+            count: Number of rows.
+            values: Column -> values for the new rows; unnamed columns are zero.
+        """
+        unknown = set(values) - set(self._data)
+        if unknown:
+            raise KeyError(f"unknown columns {sorted(unknown)}")
+        start, stop = self.n, self.n + count
+        allocated = len(next(iter(self._data.values())))
+        if stop > allocated:
+            new_size = max(stop, 2 * allocated)
+            for name, column in self._data.items():
+                grown = np.zeros(new_size, column.dtype)
+                grown[:start] = column[:start]
+                self._data[name] = grown
+        for name, column in self._data.items():
+            column[start:stop] = values.get(name, 0)
+        object.__setattr__(self, "n", stop)
+        return np.arange(start, stop)
+
+    def blocks(self, rows: int = BLOCK_ROWS) -> Iterator[Block]:
+        """Views of consecutive blocks of rows, for rules that chain many column operations."""
+        for start in range(0, self.n, rows):
+            yield Block(self, start, min(start + rows, self.n))
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Return a copy of all filled columns."""
+        return {name: column[: self.n].copy() for name, column in self._data.items()}
+
+
+class Block:
+    """A view of rows ``start:stop`` of a column store, with the same column attributes.
+
+    Rules written for a store work on a block unchanged: ``block.revenue`` is a view of
+    the block's rows, ``block.n`` their number, and ``set_value`` takes row numbers
+    within the block.
+    """
+
+    __slots__ = ("_store", "n", "start", "stop")
+
+    def __init__(self, store: ColumnStore, start: int, stop: int) -> None:
+        object.__setattr__(self, "_store", store)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "n", stop - start)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._store._data[name][self.start: self.stop]
+        except KeyError:
+            raise AttributeError(f"no column {name!r}") from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self._store._data[name][self.start: self.stop] = value
+
+    def set_value(self, name: str, rows: np.ndarray, value: object) -> None:
+        """Write cells of rows given relative to the block."""
+        self._store._data[name][self.start + rows] = value

@@ -1,0 +1,1 @@
+"""Experiments: the main run job, benchmarks and sweep tools."""

@@ -1,0 +1,114 @@
+"""Benchmark of the core simulator: ``python -m experiments.bench``.
+
+Prints medians over several full-scale runs (all firms, 2018Q1-2022Q4):
+
+* wall time of a run, model construction included (interpreter start and imports
+  excluded), and its parts;
+* peak memory of a process that imports the model and does one full-scale run
+  (measured in a fresh subprocess: its maximum resident set size);
+* side by side in the same process, the model's time per simulated quarter over the
+  time of one plain Mesa activation of the same agents
+  (``model.agents.shuffle_do`` with a trivial step that reads two plain attributes
+  and writes one).
+
+Targets (issue 2): run <= 2 s, peak memory <= 500 MB, ratio <= 0.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def trivial_step(agent: object) -> None:
+    """Read two attributes of the agent and write one: the cheapest meaningful activation."""
+    agent.visited = agent.unique_id if agent.pos is None else 0  # type: ignore[attr-defined]
+
+
+def one_run(seed: int, policy_mix: str) -> dict[str, float]:
+    """Build and run one full-scale model; time its parts and a plain Mesa activation."""
+    from model import ShandongModel
+
+    start = time.perf_counter()
+    model = ShandongModel(seed=seed, scale=1.0, policy_mix=policy_mix)
+    built = time.perf_counter()
+    activation = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        model.agents.shuffle_do(trivial_step)
+        activation.append(time.perf_counter() - t0)
+    steps = []
+    paused = time.perf_counter()
+    while model.running:
+        t0 = time.perf_counter()
+        model.step()
+        steps.append(time.perf_counter() - t0)
+    done = time.perf_counter()
+    per_quarter = sum(steps) / len(steps)
+    agents = len(model.agents)
+    del model
+    gc.collect()  # the next run starts without this one's garbage
+    return {
+        "run_s": (built - start) + (done - paused),
+        "build_s": built - start,
+        "quarter_ms": per_quarter * 1e3,
+        "activation_ms": statistics.median(activation) * 1e3,
+        "ratio": per_quarter / statistics.median(activation),
+        "agents": agents,
+    }
+
+
+def memory_probe(policy_mix: str) -> None:
+    """Import, build and run once; print the process's peak resident memory [MB]."""
+    from model import ShandongModel
+
+    ShandongModel(seed=0, scale=1.0, policy_mix=policy_mix).run()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_mb": peak_kb / 1024}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its medians."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="full-scale runs (default 5)")
+    parser.add_argument("--policy-mix", default="as_enacted", help="policy mix (default as_enacted)")
+    parser.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(args.policy_mix)
+        return
+
+    import model  # noqa: F401  - imports are not part of the timed work
+
+    one_run(seed=999, policy_mix=args.policy_mix)  # warm-up: caches, lazy imports
+    results = []
+    for i in range(args.runs):
+        results.append(one_run(seed=i, policy_mix=args.policy_mix))
+        r = results[-1]
+        print(f"run {i + 1}/{args.runs}: {r['run_s']:.3f} s (build {r['build_s']:.3f} s), "
+              f"{r['quarter_ms']:.2f} ms/quarter, activation {r['activation_ms']:.1f} ms, "
+              f"ratio {r['ratio']:.3f}", file=sys.stderr)
+    probe = subprocess.run([sys.executable, "-m", "experiments.bench", "--memory-probe",
+                            "--policy-mix", args.policy_mix], capture_output=True, text=True, check=True)
+    peak = json.loads(probe.stdout.strip().splitlines()[-1])["peak_mb"]
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    print(f"full-scale runs: {args.runs} x {results[0]['agents']} agents, mix {args.policy_mix}")
+    print(f"  run wall time (build + 20 quarters), median: {median('run_s'):.3f} s   [target <= 2 s]")
+    print(f"    of which model construction:             {median('build_s'):.3f} s")
+    print(f"  peak memory (fresh process, one run):       {peak:.0f} MB   [target <= 500 MB]")
+    print(f"  time per simulated quarter, median:         {median('quarter_ms'):.2f} ms")
+    print(f"  one plain Mesa activation (shuffle_do):     {median('activation_ms'):.2f} ms")
+    print(f"  ratio quarter / activation, median:         {median('ratio'):.3f}   [target <= 0.2]")
+
+
+if __name__ == "__main__":
+    main()

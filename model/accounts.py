@@ -1,0 +1,308 @@
+"""Accounts: value added adds up to GDP, and every indicator follows from firm states.
+
+GDP (at 2017 prices) is the value added of the modelled plants and firms plus the
+rest of the economy, an exogenous block calibrated as the 2017 residual: 2017 GDP,
+employment, R&D, new-economy value added, high-tech output, energy and coal use
+minus what the modelled firms account for. The rest of the economy then follows the
+scenario's trends; the modelled firms move the indicators through their own states
+(new-economy status, recognition, R&D, output, energy use).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.calendar import quarter_index
+from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.errors import ConfigError
+from model.indicators import Recorder
+
+if TYPE_CHECKING:
+    from model.model import ShandongModel
+
+N_OC, N_GR = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
+
+
+class Accounts:
+    """Provincial accounts and the quarterly record of all indicators.
+
+    Args:
+        model: The model, in its calibrated end-2017 state.
+
+    Raises:
+        ConfigError: The calibration leaves a negative or out-of-range residual for the
+            rest of the economy (e.g. modelled value added above 2017 GDP).
+    """
+
+    def __init__(self, model: ShandongModel) -> None:
+        self.model = model
+        world = model.world
+        self.n_cities = len(world.cities)
+        self.recorder = Recorder(world.cities, dict(zip(world.oc_names, world.oc_units, strict=True)))
+        self.surcharge_revenue = np.zeros(N_OC)
+        econ = model.params.calibration.economy
+        scen = model.params.scenario
+        self.gdp0 = float(econ.gdp_2017)
+        self.growth_2017 = float(econ.gdp_growth_2017)
+        self.coal_per_tce = float(econ.coal_per_tce)
+        self.channel_capacity0 = None
+        quarters = np.arange(0, 21) / 4.0
+        self.roe_trend = (1.0 + scen.roe_va_growth) ** quarters
+        roe_shock = np.ones(21)
+        for shock in scen.shocks.values():
+            if "all" in shock.sectors:
+                roe_shock[quarter_index(shock.start): quarter_index(shock.end) + 1] *= 1.0 + shock.size
+        self.roe_trend = self.roe_trend * roe_shock
+        self.roe_lp_trend = (1.0 + scen.roe_labour_productivity_growth) ** quarters
+        self.energy_trend = (1.0 + scen.roe_energy_intensity_change) ** quarters
+        self.coal_trend = (1.0 + scen.roe_coal_share_change) ** quarters
+        self.ne_drift = scen.roe_new_economy_drift * quarters
+        self.gdp = np.full(21, np.nan)
+        self._codes: dict[str, np.ndarray] = {}
+
+        p = self._plant_flows()
+        f = self._firm_flows(0)
+        modelled_va = p["va"].sum() + f["va"].sum()
+        self.roe_va0 = self._residual(self.gdp0 - modelled_va, "calibration.economy.gdp_2017",
+                                      self.gdp0, "a GDP above the modelled value added")
+        employment0 = self.gdp0 * 1e5 / econ.labour_productivity_2017
+        self.roe_employment0 = self._residual(
+            employment0 - p["workers"].sum() - f["workers"].sum(),
+            "calibration.economy.labour_productivity_2017", econ.labour_productivity_2017,
+            "a productivity that leaves room for employment outside the modelled firms")
+        self.roe_ne0 = self._share((econ.new_economy_share_2017 * self.gdp0 - f["va_ne"]) / self.roe_va0,
+                                   "calibration.economy.new_economy_share_2017",
+                                   econ.new_economy_share_2017)
+        self.roe_rd0 = self._residual(econ.rd_intensity_2017 * self.gdp0 - f["rd"],
+                                      "calibration.economy.rd_intensity_2017", econ.rd_intensity_2017,
+                                      "an R&D total above the modelled firms' R&D") / self.roe_va0
+        roe_ind_va = self._residual(econ.industrial_va_2017 - p["va"].sum() - f["va_manuf"],
+                                    "calibration.economy.industrial_va_2017", econ.industrial_va_2017,
+                                    "an industrial value added above the modelled industry's")
+        self.roe_ind_output0 = econ.industrial_output_ratio * roe_ind_va
+        industrial_output = p["gross"].sum() + f["gross_manuf"] + self.roe_ind_output0
+        self.roe_ht0 = self._share(
+            (econ.high_tech_output_share_2017 * industrial_output - f["gross_ht"]) / self.roe_ind_output0,
+            "calibration.economy.high_tech_output_share_2017", econ.high_tech_output_share_2017)
+        roe_energy = self._residual(econ.energy_2017 - p["energy"].sum() - f["energy"].sum(),
+                                    "calibration.economy.energy_2017", econ.energy_2017,
+                                    "an energy total above the modelled firms' use")
+        self.roe_energy_intensity0 = roe_energy / self.roe_va0
+        roe_coal = self._residual(econ.coal_2017 - p["coal"].sum() - f["coal"].sum(),
+                                  "calibration.economy.coal_2017", econ.coal_2017,
+                                  "a coal total above the modelled firms' use")
+        self.roe_coal_per_energy0 = roe_coal / roe_energy
+        self.roe_lp0 = self.roe_va0 / self.roe_employment0
+
+        firms = model.firms
+        self.firm_count = self._by_sector_city("firms", firms.weight * firms.active, N_GR)
+        self.count_titles()
+
+    # ------------------------------------------------------------------ stocks kept between records
+    TITLES = ("high_tech", "gazelle", "unicorn", "champion")
+
+    def count_titles(self) -> None:
+        """Count recognised firms by sector (after each annual review)."""
+        firms = self.model.firms
+        self.titles = {t: np.bincount(firms.sector, weights=firms.weight * getattr(firms, t), minlength=N_GR)
+                       for t in self.TITLES}
+
+    def firms_entered(self, sector: np.ndarray, city: np.ndarray, weight: np.ndarray) -> None:
+        """New firms (without titles) join the counts."""
+        np.add.at(self.firm_count, (sector, city), weight)
+
+    def firms_left(self, rows: np.ndarray) -> None:
+        """Firms about to leave: drop them and their current titles from the counts."""
+        firms = self.model.firms
+        sector, weight = firms.sector[rows], firms.weight[rows]
+        np.add.at(self.firm_count, (sector, firms.city[rows]), -weight)
+        for title in self.TITLES:
+            self.titles[title] -= np.bincount(sector, weights=weight * getattr(firms, title)[rows],
+                                              minlength=N_GR)
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _residual(value: float, key: str, setting: float, allowed: str) -> float:
+        if value <= 0:
+            raise ConfigError(key, setting, f"{allowed} (residual for the rest of the economy is {value:.3g})")
+        return float(value)
+
+    @staticmethod
+    def _share(value: float, key: str, setting: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(key, setting, f"a value leaving a rest-of-economy share in [0, 1] (got {value:.3g})")
+        return float(value)
+
+    def _plant_flows(self) -> dict[str, np.ndarray]:
+        """Per-plant flows at an annual rate, weighted to full scale."""
+        m = self.model
+        plants, oc = m.plants, m.world.oc
+        s = plants.sector
+        w = plants.weight
+        flow = w * plants.output * oc["base_units_per_unit"][s] * 1e-9  # bn base units / yr
+        unit_va = oc["price"][s] - plants.nonenergy_cost - plants.fuel_intensity * oc["fuel_price"][s] \
+            - plants.power_intensity * oc["tariff"][s]
+        energy = flow * plants.fuel_intensity  # bn kgce = Mtce
+        return {
+            "va": flow * unit_va,
+            "gross": flow * oc["price"][s],
+            "energy": energy,
+            "coal": energy * oc["coal_share"][s] * self.coal_per_tce,
+            "workers": w * plants.workers,
+            "capacity": w * plants.capacity,
+            "output": w * plants.output,
+            "count": w * plants.active,
+        }
+
+    def _firm_flows(self, quarter: int) -> dict[str, np.ndarray | float]:
+        """Flows of the growth firms at an annual rate, weighted to full scale."""
+        m = self.model
+        firms, gr = m.firms, m.world.gr
+        revenue = firms.weight * firms.revenue  # exited firms hold zero revenue
+        va = revenue * firms.va_ratio
+        manuf = self.manufacturing()
+        energy_trend, coal_trend = self.energy_trend[quarter], self.coal_trend[quarter]
+        va_by_sector = np.bincount(firms.sector, weights=va, minlength=N_GR)
+        energy = va_by_sector * gr["energy_intensity"] * 0.1 * energy_trend  # Mtce
+        return {
+            "va": va,
+            "va_by_sector": va_by_sector,
+            "va_ne": float(va @ firms.new_economy),
+            "va_manuf": float(va @ manuf),
+            "gross_manuf": float(revenue @ manuf),
+            "gross_ht": float((revenue * manuf) @ firms.tech_share),
+            "rd": float(revenue @ firms.rd_rate),
+            "energy": energy,
+            "coal": energy * gr["coal_share"] * self.coal_per_tce * coal_trend,
+            "workers": firms.weight * firms.workers,
+        }
+
+    def manufacturing(self) -> np.ndarray:
+        """Mask of growth firms in manufacturing sectors (cached until rows are added)."""
+        firms = self.model.firms
+        cached = self._codes.get("manufacturing")
+        if cached is None or cached.size != firms.n:
+            cached = self.model.world.manufacturing[firms.sector]
+            self._codes["manufacturing"] = cached
+        return cached
+
+    def _by_sector_city(self, store: str, values: np.ndarray, n_sectors: int) -> np.ndarray:
+        """Sum ``values`` (one per row of ``store``) by sector and city."""
+        columns = getattr(self.model, store)
+        code = self._codes.get(store)
+        if code is None or code.size != columns.n:
+            code = columns.sector.astype(np.intp) * self.n_cities + columns.city
+            self._codes[store] = code
+        return np.bincount(code, weights=values, minlength=n_sectors * self.n_cities).reshape(
+            n_sectors, self.n_cities)
+
+    # ------------------------------------------------------------------ recording
+    def record(self, q: int) -> None:
+        """Compute and store every indicator for quarter ``q``."""
+        m = self.model
+        rec = self.recorder
+        world = m.world
+        plants, firms = m.plants, m.firms
+        p = self._plant_flows()
+        f = self._firm_flows(q)
+
+        p_va = self._by_sector_city("plants", p["va"], N_OC)
+        p_workers = self._by_sector_city("plants", p["workers"], N_OC)
+        p_count = self._by_sector_city("plants", p["count"], N_OC)
+        p_capacity = self._by_sector_city("plants", p["capacity"], N_OC)
+        f_va = self._by_sector_city("firms", f["va"], N_GR)
+        f_workers = self._by_sector_city("firms", f["workers"], N_GR)
+        f_count = self.firm_count
+        self.firms_by_sector = f_count.sum(1)  # read by the entry rule next quarter
+        self.firm_va_by_sector = f_va.sum(1)
+
+        roe_va = self.roe_va0 * self.roe_trend[q]
+        gdp_city = p_va.sum(0) + f_va.sum(0) + roe_va * world.gdp_share
+        gdp = float(gdp_city.sum())
+        self.gdp[q] = gdp
+        rec.put(q, "gdp", "all", gdp)
+        rec.put(q, "gdp", "city", gdp_city)
+        if q >= 4:
+            growth = gdp / self.gdp[q - 4] - 1.0
+        else:
+            growth = gdp / (self.gdp0 * (1.0 + self.growth_2017) ** ((q - 4) / 4.0)) - 1.0
+        rec.put(q, "gdp_growth", "all", growth)
+        rec.put(q, "value_added", "sector", np.concatenate([p_va.sum(1), f_va.sum(1)]))
+
+        roe_ne = min(self.roe_ne0 + self.ne_drift[q], 1.0)
+        rec.put(q, "new_economy_va_share", "all", (f["va_ne"] + roe_ne * roe_va) / gdp)
+        roe_ind_output = self.roe_ind_output0 * roe_va / self.roe_va0
+        industrial = float(p["gross"].sum()) + f["gross_manuf"] + roe_ind_output
+        rec.put(q, "high_tech_output_share", "all", (f["gross_ht"] + self.roe_ht0 * roe_ind_output) / industrial)
+        rec.put(q, "rd_intensity", "all", (f["rd"] + self.roe_rd0 * roe_va) / gdp)
+
+        roe_employment = roe_va / (self.roe_lp0 * self.roe_lp_trend[q])
+        employment_city = p_workers.sum(0) + f_workers.sum(0) + roe_employment * world.gdp_share
+        employment = float(employment_city.sum())
+        rec.put(q, "employment", "all", employment)
+        rec.put(q, "employment", "city", employment_city)
+        rec.put(q, "employment", "sector", np.concatenate([p_workers.sum(1), f_workers.sum(1)]))
+        rec.put(q, "labour_productivity", "all", gdp * 1e5 / employment)
+
+        p_energy = np.bincount(plants.sector, weights=p["energy"], minlength=N_OC)
+        p_coal = np.bincount(plants.sector, weights=p["coal"], minlength=N_OC)
+        roe_energy = roe_va * self.roe_energy_intensity0 * self.energy_trend[q]
+        roe_coal = roe_energy * self.roe_coal_per_energy0 * self.coal_trend[q]
+        energy = p_energy.sum() + f["energy"].sum() + roe_energy
+        rec.put(q, "energy_consumption", "all", energy)
+        rec.put(q, "energy_consumption", "sector", np.concatenate([p_energy, f["energy"]]))
+        rec.put(q, "coal_consumption", "all", p_coal.sum() + f["coal"].sum() + roe_coal)
+        rec.put(q, "coal_consumption", "sector", np.concatenate([p_coal, f["coal"]]))
+        rec.put(q, "energy_intensity", "all", energy / gdp * 10.0)
+
+        capacity = p_capacity.sum(1)
+        output = np.bincount(plants.sector, weights=p["output"], minlength=N_OC)
+        rec.put(q, "capacity", "sector", capacity)
+        rec.put(q, "capacity", "sector_city", p_capacity)
+        rec.put(q, "output", "sector", output)
+        rec.put(q, "capacity_utilisation", "sector",
+                np.divide(output, capacity, out=np.zeros(N_OC), where=capacity > 0))
+        rec.put(q, "capacity_exited", "sector", m.capacity_exited)
+        rec.put(q, "price", "sector", m.markets.price)
+        steel = world.oc_index("steel")
+        steel_city = p_capacity[steel]
+        if self.channel_capacity0 is None:
+            self.channel_capacity0 = float(steel_city @ world.channel)
+        rec.put(q, "steel_channel_capacity_exited_share", "sector",
+                1.0 - float(steel_city @ world.channel) / self.channel_capacity0)
+        rec.put(q, "steel_coastal_capacity_share", "sector",
+                float(steel_city @ world.coastal) / max(float(steel_city.sum()), 1e-12))
+
+        ledger = m.fund.ledger
+        rec.put(q, "fund_subscribed", "all", ledger.total("subscribed") / 1e9)
+        rec.put(q, "fund_invested", "all", ledger.total("invested") / 1e9)
+        rec.put(q, "fund_invested", "sector", m.fund.invested_by_sector / 1e9)
+        rec.put(q, "fund_social_capital", "all", ledger.co_invested / 1e9)
+        rec.put(q, "fund_idle", "all", ledger.total("idle") / 1e9)
+        rec.put(q, "fund_uncalled", "all", ledger.total("uncalled") / 1e9)
+
+        count_sector = np.concatenate([p_count.sum(1), f_count.sum(1)])
+        rec.put(q, "firms_active", "sector", count_sector)
+        rec.put(q, "firms_active", "all", count_sector.sum())
+        rec.put(q, "firms_active", "city", p_count.sum(0) + f_count.sum(0))
+        for title, counts in self.titles.items():
+            rec.put(q, f"{title}_firms", "sector", counts)
+            rec.put(q, f"{title}_firms", "all", counts.sum())
+
+        jobs_city = np.array([c.jobs_lost for c in m.cities])
+        rec.put(q, "jobs_lost", "all", m.jobs_lost.sum())
+        rec.put(q, "jobs_lost", "sector", m.jobs_lost)
+        rec.put(q, "jobs_lost", "city", jobs_city)
+        resettled = np.array([c.resettled for c in m.cities])
+        rec.put(q, "workers_resettled", "all", resettled.sum())
+        rec.put(q, "workers_resettled", "city", resettled)
+        rec.put(q, "surcharge_revenue", "all", self.surcharge_revenue.sum())
+        rec.put(q, "surcharge_revenue", "sector", self.surcharge_revenue)
+        rec.put(q, "fiscal_outlay", "all", m.government.fiscal_outlay)
+        upgraded = np.bincount(plants.sector, weights=plants.weight * plants.upgrades, minlength=N_OC)
+        rec.put(q, "plants_upgraded", "sector", upgraded)
+        rec.put(q, "plants_upgraded", "all", upgraded.sum())
+        rec.put(q, "plants_closed_by_inspection", "sector", m.inspection_closures)
+        rec.put(q, "plants_closed_by_inspection", "all", m.inspection_closures.sum())

@@ -1,0 +1,806 @@
+"""Typed config schema, composition and validation.
+
+The config has four independent parts, as in EMA Workbench:
+
+* ``calibration``: the end-2017 starting state and behavioural parameters;
+* ``scenario``: exogenous paths and uncertain parameters (demand, prices, shocks);
+* ``policy_mix``: the levers, a set of instruments each built from config by name;
+* ``targets``: what is scored.
+
+The dataclasses below are registered in Hydra's ConfigStore, so a typo or a wrong
+type fails when the config is composed. :func:`validate` then checks what types
+cannot: ranges, known sectors and cities, schedules that tighten. Units are given
+in each field's comment; the parameter registry (``model/registry/parameters.csv``)
+holds every value's unit and source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from model.calendar import N_QUARTERS, quarter_index
+from model.data import register_resolver
+from model.errors import ConfigError
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+OVERCAPACITY_SECTORS = (
+    "steel",
+    "coal",
+    "electrolytic_aluminium",
+    "coal_power",
+    "building_materials",
+    "low_speed_ev",
+)
+GROWTH_SECTORS = (
+    "next_gen_it",
+    "high_end_equipment",
+    "new_energy_materials",
+    "modern_marine",
+    "health_care",
+    "high_end_chemicals",
+    "modern_agriculture",
+    "culture_creative",
+    "boutique_tourism",
+    "modern_finance",
+)
+SECTORS = OVERCAPACITY_SECTORS + GROWTH_SECTORS
+STANDARD_DIMENSIONS = ("plant_scale", "energy_quota", "emission", "safety")
+SELECTION_RULES = ("quality", "random")
+
+
+# --------------------------------------------------------------------------- calibration
+@dataclass
+class CityConfig:
+    """A prefecture-level city (Laiwu counted within Jinan)."""
+
+    name_zh: str = MISSING
+    coastal: bool = MISSING  # on the Bohai or Yellow Sea coast
+    channel: bool = MISSING  # in the Beijing-Tianjin-Hebei air-pollution transmission channel
+    core: bool = MISSING  # one of the three cores (Jinan, Qingdao, Yantai)
+    gdp_share: float = MISSING  # fraction of provincial GDP, 2017
+
+
+@dataclass
+class SegmentConfig:
+    """A kind of plant within a sector, with its own scale metric (e.g. clinker line t/d)."""
+
+    capacity_share: float = MISSING  # fraction of the sector's capacity
+    firm_share: float = MISSING  # fraction of the sector's plants
+    scale_metric: str = MISSING  # what plant_scale measures, with unit
+    scale_values: list[float] = MISSING  # possible plant scales
+    scale_shares: list[float] = MISSING  # fraction of plants at each scale
+
+
+@dataclass
+class OvercapacitySectorConfig:
+    """An overcapacity sector: plants with capacity, unit costs and energy use.
+
+    Physical quantities are per *base unit* of output (t, kWh, vehicle); capacity and
+    output are in the sector's indicator unit (Mt/yr, GW, thousand vehicles/yr).
+    """
+
+    unit: str = MISSING  # indicator unit of capacity and output
+    base_units_per_unit: float = MISSING  # base units of output per year per indicator unit
+    firms: int = MISSING  # plants at full scale
+    capacity: float = MISSING  # end-2017 capacity [unit]
+    output: float = MISSING  # 2017 output [unit, annual rate]
+    price: float = MISSING  # 2017 price [yuan per base unit]
+    nonenergy_cost: float = MISSING  # materials and other variable cost [yuan per base unit]
+    fuel_intensity: float = MISSING  # direct fuel use [kgce per base unit]
+    power_intensity: float = MISSING  # electricity use [kWh per base unit]
+    fuel_price: float = MISSING  # [yuan per kgce]
+    coal_share: float = MISSING  # fraction of direct fuel that is coal
+    tariff: float = MISSING  # electricity price before surcharges [yuan/kWh]
+    quota_fuel_weight: float = MISSING  # weight of fuel in the quota metric
+    quota_power_weight: float = MISSING  # weight of electricity in the quota metric
+    energy_quota: float = MISSING  # unit energy-consumption quota, 2017 [quota unit]
+    quota_unit: str = MISSING
+    demand_elasticity: float = MISSING  # price elasticity of demand for Shandong's output
+    supply_steepness: float = MISSING  # utilisation response to the price-cost margin
+    size_sigma: float = MISSING  # lognormal sigma of plant capacity
+    intensity_sigma: float = MISSING  # lognormal sigma of fuel and power intensity
+    workers_per_unit: float = MISSING  # persons per indicator unit of capacity
+    wage: float = MISSING  # [yuan per worker-year]
+    capital_per_unit: float = MISSING  # book assets [bn yuan per indicator unit of capacity]
+    debt_ratio: float = MISSING  # mean debt / assets
+    cash_to_revenue: float = MISSING  # cash holdings / annual revenue
+    ule_unmet_shares: list[float] = MISSING  # fraction of plants with 0..3 emission criteria unmet
+    safety_gap_mean: float = MISSING  # mean gap to the safety/product standard, in [0, 1]
+    equipment_class_shares: list[float] = MISSING  # permitted, restricted, eliminated
+    upgrade_cost: float = MISSING  # energy upgrade [bn yuan per indicator unit of capacity]
+    upgrade_gain: float = MISSING  # fraction cut in fuel and power intensity by an upgrade
+    ule_retrofit_cost: float = MISSING  # per criterion [bn yuan per unit of capacity]
+    safety_fix_cost: float = MISSING  # closing the whole safety gap [bn yuan per unit]
+    replacement_cost: float = MISSING  # new compliant line [bn yuan per unit of capacity]
+    salvage_share: float = MISSING  # fraction of book assets recovered on exit
+    segments: dict[str, SegmentConfig] = MISSING
+    city_weights: dict[str, float] = field(default_factory=dict)  # empty: by GDP share
+
+
+@dataclass
+class GrowthSectorConfig:
+    """One of the ten strong industries: firms with revenue, productivity and R&D."""
+
+    emerging: bool = MISSING  # one of the five emerging industries
+    manufacturing: bool = MISSING  # eligible for national single-champion recognition
+    firms: int = MISSING  # firms at full scale
+    value_added: float = MISSING  # 2017 [bn yuan]
+    va_ratio: float = MISSING  # value added / revenue
+    size_sigma: float = MISSING  # lognormal sigma of revenue
+    growth_sigma: float = MISSING  # std of idiosyncratic annual log growth
+    labour_productivity: float = MISSING  # [10k yuan value added per worker]
+    rd_rate: float = MISSING  # mean R&D spending / revenue
+    rd_sigma: float = MISSING  # lognormal sigma of R&D intensity
+    new_economy_share: float = MISSING  # fraction of 2017 value added in the new economy
+    margin: float = MISSING  # operating surplus after the firm's own R&D / revenue
+    capital_output: float = MISSING  # capital needed per yuan of extra annual revenue
+    debt_ratio: float = MISSING  # mean debt / assets
+    cash_to_revenue: float = MISSING  # cash / annual revenue
+    energy_intensity: float = MISSING  # [tce per 10k yuan value added]
+    coal_share: float = MISSING  # fraction of energy that is coal
+    valuation_multiple: float = MISSING  # enterprise value / revenue of a young firm
+    core_city_bonus: float = MISSING  # weight multiplier of the three cores when placing firms
+
+
+@dataclass
+class GazelleRule:
+    """Shandong's gazelle recognition (鲁工信发〔2020〕8号)."""
+
+    revenue_floors: list[float] = MISSING  # lower edges of revenue bands [bn yuan]
+    growth_thresholds: list[float] = MISSING  # 2-yr revenue CAGR needed in each band
+    rd_rate_large: float = MISSING  # R&D / revenue needed when revenue >= large_revenue
+    rd_rate_small: float = MISSING  # R&D / revenue needed otherwise
+    large_revenue: float = MISSING  # [bn yuan]
+    max_debt_ratio: float = MISSING
+    min_age_years: float = MISSING
+
+
+@dataclass
+class HighTechRule:
+    """National high-tech enterprise recognition (R&D intensity by revenue band)."""
+
+    revenue_floors: list[float] = MISSING  # [bn yuan]
+    rd_thresholds: list[float] = MISSING  # R&D / revenue needed in each band
+    min_tech_share: float = MISSING  # high-tech products' share of revenue
+
+
+@dataclass
+class UnicornRule:
+    """Unicorn: valuation at or above 1 bn USD, founded within ten years."""
+
+    valuation: float = MISSING  # [bn yuan]
+    max_age_years: float = MISSING
+
+
+@dataclass
+class ChampionRule:
+    """National manufacturing single champion (MIIT): niche leadership held over years."""
+
+    niche_share: float = MISSING  # national market share in the niche needed
+    years_held: int = MISSING  # consecutive annual reviews at or above the share
+    min_age_years: float = MISSING
+
+
+@dataclass
+class RecognitionConfig:
+    """Recognition rules, reviewed each fourth quarter."""
+
+    gazelle: GazelleRule = field(default_factory=GazelleRule)
+    high_tech: HighTechRule = field(default_factory=HighTechRule)
+    unicorn: UnicornRule = field(default_factory=UnicornRule)
+    champion: ChampionRule = field(default_factory=ChampionRule)
+
+
+@dataclass
+class BehaviourConfig:
+    """Firm behaviour shared across sectors."""
+
+    horizon_quarters: int = MISSING  # look-ahead of upgrade / exit decisions
+    discount_rate: float = MISSING  # annual
+    upgrade_lag_quarters: int = MISSING  # quarters from decision to lower intensity
+    max_debt_ratio: float = MISSING  # borrowing limit: debt / assets
+    interest_rate: float = MISSING  # annual
+    tax_rate: float = MISSING
+    innovation_rate: float = MISSING  # quarterly jump probability per unit of R&D intensity
+    innovation_jump: float = MISSING  # log productivity gain of an innovation
+    innovation_tech_step: float = MISSING  # rise of the high-tech revenue share per innovation
+    exit_hazard: float = MISSING  # annual exogenous exit probability of a growth firm
+    entry_rate: float = MISSING  # annual entrants / active firms in a growth sector
+    entry_fund_elasticity: float = MISSING
+    entrant_size: float = MISSING  # entrant revenue / sector median revenue
+    entrant_new_economy_share: float = MISSING
+    fund_rd_uplift: float = MISSING  # relative rise of R&D intensity after fund equity
+    soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants, in quarters
+    soe_share: float = MISSING  # fraction of overcapacity plants that are state owned
+    severance_years: float = MISSING  # severance paid on closure, in years of wages
+    best_practice: float = MISSING  # lowest reachable intensity / 2017 sector mean
+    maintenance_rate: float = MISSING  # maintenance spending / book assets, annual
+    replacement_ratio: float = MISSING  # new capacity per unit replaced (capacity replacement)
+
+
+@dataclass
+class RestOfEconomyConfig:
+    """The economy outside the 16 modelled sectors, calibrated as the 2017 residual."""
+
+    labour_productivity_2017: float = MISSING  # GDP per worker [10k yuan]
+    rd_intensity_2017: float = MISSING  # R&D / GDP
+    new_economy_share_2017: float = MISSING  # new-economy VA / GDP
+    high_tech_output_share_2017: float = MISSING  # of above-size industrial output
+    industrial_output_ratio: float = MISSING  # industrial gross output / industrial VA
+    energy_2017: float = MISSING  # total energy consumption [Mtce]
+    coal_2017: float = MISSING  # total coal consumption [Mt]
+    gdp_2017: float = MISSING  # [bn yuan]
+    industrial_va_2017: float = MISSING  # [bn yuan]
+    gdp_growth_2017: float = MISSING  # year on year, for the first growth figure
+    coal_per_tce: float = MISSING  # t raw coal per tce
+    coal_generation_share: float = MISSING  # share of extra power demand met by coal plants
+
+
+@dataclass
+class CalibrationConfig:
+    """Starting state (end 2017) and behavioural parameters."""
+
+    name: str = MISSING
+    cities: dict[str, CityConfig] = MISSING
+    overcapacity: dict[str, OvercapacitySectorConfig] = MISSING
+    growth: dict[str, GrowthSectorConfig] = MISSING
+    recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    economy: RestOfEconomyConfig = field(default_factory=RestOfEconomyConfig)
+    initial_counts: dict[str, float] = MISSING  # recognised firms at end 2017
+
+
+# --------------------------------------------------------------------------- scenario
+@dataclass
+class ShockConfig:
+    """A multiplicative demand shock over a span of quarters."""
+
+    start: str = MISSING  # first quarter, e.g. 2020Q1
+    end: str = MISSING  # last quarter
+    sectors: list[str] = MISSING  # sector ids, or ["all"]
+    size: float = MISSING  # relative change of demand, e.g. -0.1
+
+
+@dataclass
+class ScenarioConfig:
+    """Exogenous paths and uncertain parameters."""
+
+    name: str = MISSING
+    demand_growth: dict[str, float] = MISSING  # annual real growth of demand, by sector
+    price_index: dict[str, list[float]] = MISSING  # national price, 2017..2022 (2017 = 1)
+    shocks: dict[str, ShockConfig] = field(default_factory=dict)
+    roe_va_growth: float = MISSING  # rest of economy, annual real growth
+    roe_labour_productivity_growth: float = MISSING
+    roe_energy_intensity_change: float = MISSING  # annual relative change
+    roe_coal_share_change: float = MISSING  # annual relative change
+    roe_new_economy_drift: float = MISSING  # annual rise of the new-economy share [fraction]
+    power_demand_growth: float = MISSING  # annual growth of coal-fired power demand
+    firm_labour_productivity_growth: float = MISSING  # annual trend in the ten strong industries
+    firm_rd_drift: float = MISSING  # annual relative rise of firms' R&D intensity
+
+
+# --------------------------------------------------------------------------- instruments
+@dataclass
+class SteelDifferentialPricingConfig:
+    """National differential electricity price for restricted / eliminated steel plants."""
+
+    start: str = MISSING
+    restricted: float = MISSING  # [yuan/kWh]
+    eliminated: float = MISSING  # [yuan/kWh]
+
+
+@dataclass
+class AluminiumTieredPricingConfig:
+    """Shandong's tiered price for electrolytic aluminium by AC kWh per tonne."""
+
+    start: str = MISSING
+    thresholds: list[float] = MISSING  # tier lower edges [kWh/t]
+    surcharges: list[float] = MISSING  # surcharge in each tier [yuan/kWh]
+
+
+@dataclass
+class OverQuotaPricingConfig:
+    """Progressive surcharge by how far unit energy use exceeds the quota."""
+
+    start: str = MISSING
+    sectors: list[str] = MISSING
+    bands: list[float] = MISSING  # upper edges of excess over quota [fraction]
+    surcharges: list[float] = MISSING  # one more than bands [yuan/kWh]
+
+
+@dataclass
+class UltraLowEmissionPricingConfig:
+    """Steel ultra-low-emission surcharge by number of criteria unmet (鲁发改价格〔2021〕)."""
+
+    start: str = MISSING
+    surcharges: list[float] = MISSING  # for 1, 2, 3 criteria unmet [yuan/kWh]
+
+
+@dataclass
+class ConversionFundConfig:
+    """The new-old driver conversion fund: guide fund, parent funds, sub-funds."""
+
+    start: str = MISSING
+    guide_fund: float = MISSING  # provincial guide fund [bn yuan]
+    subscribed_target: float = MISSING  # sub-fund commitments to reach [bn yuan]
+    subscription_end: str = MISSING  # quarter by which the target is subscribed
+    government_share: float = MISSING  # government money / project fund (cap 0.5)
+    provincial_share: float = MISSING  # provincial money / project fund (cap 0.2)
+    call_rate: float = MISSING  # share of uncalled commitments paid in per quarter
+    deployment_rate: dict[str, float] = MISSING  # quarter -> share of idle money invested
+    sector_weights: dict[str, float] = MISSING  # over the ten strong industries
+    selection: str = MISSING  # quality | random
+    screening_noise: float = MISSING  # std of the fund's error on firm quality
+    pipeline_multiple: float = MISSING  # firms screened per deal
+    ticket_to_revenue: float = MISSING  # investment per deal / firm annual revenue
+    max_ticket: float = MISSING  # [bn yuan]
+    co_investment: float = MISSING  # social capital per fund yuan, at project level
+
+
+@dataclass
+class StandardRuleConfig:
+    """One tightening standard: a threshold schedule for a sector and dimension."""
+
+    sector: str = MISSING
+    dimension: str = MISSING  # plant_scale | energy_quota | emission | safety
+    segment: str | None = None  # restrict to one plant segment
+    inclusive: bool = False  # plant_scale only: a plant exactly at the threshold also closes
+    schedule: dict[str, float] = MISSING  # quarter -> threshold
+
+
+@dataclass
+class StandardsConfig:
+    """Standards tightening, enforced by half-yearly inspections."""
+
+    start: str = MISSING
+    pace: float = MISSING  # 1 = as scheduled; 2 = twice as fast
+    inspection_interval_quarters: int = MISSING
+    detection_probability: float = MISSING
+    grace_quarters: int = MISSING
+    rules: dict[str, StandardRuleConfig] = MISSING
+
+
+@dataclass
+class SteelRelocationConfig:
+    """Steel capacity swap out of channel cities and relocation to the coast."""
+
+    start: str = MISSING
+    channel_exit_schedule: dict[str, float] = MISSING  # quarter -> share of 2017 capacity out
+    rebuild_share: float = MISSING  # share of retired capacity rebuilt elsewhere
+    swap_ratio: float = MISSING  # new capacity per unit retired
+    destinations: dict[str, float] = MISSING  # city -> share of rebuilt capacity
+    construction_quarters: int = MISSING
+    exit_compensation: float = MISSING  # fiscal award [yuan per tonne retired]
+
+
+@dataclass
+class WorkerResettlementConfig:
+    """Resettlement of workers released by closures."""
+
+    start: str = MISSING
+    rate: float = MISSING  # share of unsettled workers resettled per quarter
+    subsidy: float = MISSING  # [yuan per worker resettled]
+
+
+@dataclass
+class InstrumentsConfig:
+    """The instruments of a mix; absent ones are ``None``."""
+
+    steel_differential_pricing: SteelDifferentialPricingConfig | None = None
+    aluminium_tiered_pricing: AluminiumTieredPricingConfig | None = None
+    over_quota_pricing: OverQuotaPricingConfig | None = None
+    ultra_low_emission_pricing: UltraLowEmissionPricingConfig | None = None
+    conversion_fund: ConversionFundConfig | None = None
+    standards: StandardsConfig | None = None
+    steel_relocation: SteelRelocationConfig | None = None
+    worker_resettlement: WorkerResettlementConfig | None = None
+
+
+@dataclass
+class PolicyMixConfig:
+    """A named policy mix."""
+
+    name: str = MISSING
+    description: str = MISSING
+    instruments: InstrumentsConfig = field(default_factory=InstrumentsConfig)
+
+
+# --------------------------------------------------------------------------- targets
+@dataclass
+class TargetConfig:
+    """One official target, scored at a quarter."""
+
+    indicator: str = MISSING
+    sector: str = "all"
+    city: str = "all"
+    comparison: str = MISSING  # >=, <=, >, <, between
+    value: float = MISSING  # threshold (lower edge for between)
+    upper: float | None = None  # upper edge for between
+    date: str = "2022Q4"
+    label: str = MISSING
+    source: str = MISSING
+
+
+@dataclass
+class TargetsConfig:
+    """The targets a run is scored against."""
+
+    name: str = MISSING
+    entries: dict[str, TargetConfig] = MISSING
+
+
+# --------------------------------------------------------------------------- root
+@dataclass
+class OutputConfig:
+    """What the main job writes and prints."""
+
+    plot: bool = True
+    print_scorecard: bool = True
+
+
+@dataclass
+class Config:
+    """Root config of one simulation run."""
+
+    seed: int = 0
+    scale: float = 1.0  # fraction of the full firm population simulated
+    data_dir: str | None = None  # None: the bundled data/shandong
+    calibration: CalibrationConfig = MISSING
+    scenario: ScenarioConfig = MISSING
+    policy_mix: PolicyMixConfig = MISSING
+    targets: TargetsConfig = MISSING
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def register_configs() -> None:
+    """Register the schemas in Hydra's ConfigStore and the ``sd`` data resolver."""
+    from hydra.core.config_store import ConfigStore
+
+    register_resolver()
+    store = ConfigStore.instance()
+    store.store(name="config_schema", node=Config)
+
+
+def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "config") -> DictConfig:
+    """Compose the config from ``conf/`` with Hydra overrides, outside a Hydra app.
+
+    Args:
+        overrides: Hydra override strings, e.g. ``["policy_mix=fund_only", "scale=0.1"]``.
+        config_name: Primary config file.
+
+    Returns:
+        The composed config (interpolations unresolved).
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides))
+
+
+# --------------------------------------------------------------------------- validation
+def _check(condition: bool, key: str, value: Any, allowed: str) -> None:
+    if not condition:
+        raise ConfigError(key, value, allowed)
+
+
+def _share(value: float, key: str) -> None:
+    _check(0.0 <= value <= 1.0, key, value, "a share in [0, 1]")
+
+
+def _nonnegative(value: float, key: str) -> None:
+    _check(value >= 0.0, key, value, "a number >= 0")
+
+
+def _positive(value: float, key: str) -> None:
+    _check(value > 0.0, key, value, "a number > 0")
+
+
+def _quarter(label: str, key: str) -> int:
+    index = quarter_index(label, key)
+    _check(1 <= index <= N_QUARTERS, key, label, "a quarter from 2018Q1 to 2022Q4")
+    return index
+
+
+def _known(name: str, known: tuple[str, ...] | list[str], key: str, what: str) -> None:
+    _check(name in known, key, name, f"a {what}: one of {', '.join(known)}")
+
+
+def _distribution(values: list[float], key: str, length: int | None = None) -> None:
+    if length is not None:
+        _check(len(values) == length, key, list(values), f"{length} shares")
+    for i, value in enumerate(values):
+        _share(value, f"{key}[{i}]")
+    _check(abs(sum(values) - 1.0) < 1e-6, key, list(values), "shares summing to 1")
+
+
+def _schedule(
+    schedule: dict[str, float], key: str, tighten: str, share: bool = False
+) -> list[tuple[int, float]]:
+    """Check a quarter -> value schedule; ``tighten`` is 'up', 'down' or 'any'."""
+    _check(len(schedule) > 0, key, dict(schedule), "at least one quarter -> value entry")
+    steps = sorted((_quarter(q, f"{key}.{q}"), float(v), q) for q, v in schedule.items())
+    for (_, before, _q0), (_, after, q1) in zip(steps, steps[1:], strict=False):
+        if tighten == "up":
+            _check(after >= before, f"{key}.{q1}", after, f"a value >= {before} (standards tighten)")
+        elif tighten == "down":
+            _check(after <= before, f"{key}.{q1}", after, f"a value <= {before} (standards tighten)")
+    for index, value, q in steps:
+        if share:
+            _share(value, f"{key}.{q}")
+        else:
+            _nonnegative(value, f"{key}.{q}")
+        del index
+    return [(i, v) for i, v, _ in steps]
+
+
+# Direction in which each standard dimension tightens: a plant_scale floor rises, the
+# others (energy quota, emission criteria unmet, safety gap allowed) fall.
+TIGHTENS = {"plant_scale": "up", "energy_quota": "down", "emission": "down", "safety": "down"}
+
+
+def validate(cfg: DictConfig) -> None:
+    """Check a composed config beyond types: ranges, names, schedules.
+
+    Raises:
+        ConfigError: The first problem found, naming the key, value and what is allowed.
+    """
+    from model.data import databook, resolve_data_dir
+
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    _check(not missing, missing[0] if missing else "", "???", "a value (this key has none)")
+    _check(cfg.seed >= 0, "seed", cfg.seed, "an integer >= 0")
+    _check(0.0 < cfg.scale <= 1.0, "scale", cfg.scale, "a number in (0, 1]")
+    databook(str(resolve_data_dir(cfg.data_dir)))  # missing or malformed data fails here
+    _validate_calibration(cfg.calibration)
+    _validate_scenario(cfg.scenario)
+    _validate_mix(cfg.policy_mix, cfg.calibration)
+    _validate_targets(cfg.targets)
+
+
+def _validate_calibration(cal: DictConfig) -> None:
+    cities = list(cal.cities)
+    _check(len(cities) == 16, "calibration.cities", len(cities), "the 16 prefecture-level cities")
+    _check(
+        abs(sum(c.gdp_share for c in cal.cities.values()) - 1) < 1e-6,
+        "calibration.cities.*.gdp_share",
+        sum(c.gdp_share for c in cal.cities.values()),
+        "shares summing to 1",
+    )
+    for name in cal.overcapacity:
+        _known(name, OVERCAPACITY_SECTORS, f"calibration.overcapacity.{name}", "overcapacity sector")
+    for name in OVERCAPACITY_SECTORS:
+        _check(name in cal.overcapacity, "calibration.overcapacity", name, "all six sectors")
+    for name in cal.growth:
+        _known(name, GROWTH_SECTORS, f"calibration.growth.{name}", "ten-strong industry")
+    for name in GROWTH_SECTORS:
+        _check(name in cal.growth, "calibration.growth", name, "all ten strong industries")
+    for name, sector in cal.overcapacity.items():
+        key = f"calibration.overcapacity.{name}"
+        for attr in ("capacity", "output", "price", "base_units_per_unit", "capital_per_unit"):
+            _positive(sector[attr], f"{key}.{attr}")
+        _check(sector.firms >= 1, f"{key}.firms", sector.firms, "an integer >= 1")
+        _check(
+            sector.output <= sector.capacity,
+            f"{key}.output",
+            sector.output,
+            f"at most the capacity {sector.capacity}",
+        )
+        for attr in ("coal_share", "debt_ratio", "upgrade_gain", "salvage_share", "safety_gap_mean"):
+            _share(sector[attr], f"{key}.{attr}")
+        for attr in ("nonenergy_cost", "fuel_intensity", "power_intensity", "fuel_price", "tariff"):
+            _nonnegative(sector[attr], f"{key}.{attr}")
+        _distribution(sector.ule_unmet_shares, f"{key}.ule_unmet_shares", 4)
+        _distribution(sector.equipment_class_shares, f"{key}.equipment_class_shares", 3)
+        _distribution([s.capacity_share for s in sector.segments.values()], f"{key}.segments")
+        _distribution([s.firm_share for s in sector.segments.values()], f"{key}.segments")
+        for seg_name, seg in sector.segments.items():
+            _check(
+                len(seg.scale_values) == len(seg.scale_shares),
+                f"{key}.segments.{seg_name}.scale_shares",
+                list(seg.scale_shares),
+                f"{len(seg.scale_values)} shares, one per scale value",
+            )
+            if seg.scale_values:  # empty: the plant's capacity is its scale
+                _distribution(seg.scale_shares, f"{key}.segments.{seg_name}.scale_shares")
+        for city in sector.city_weights:
+            _known(city, cities, f"{key}.city_weights.{city}", "city")
+        if sector.city_weights:
+            _distribution(list(sector.city_weights.values()), f"{key}.city_weights")
+    for name, sector in cal.growth.items():
+        key = f"calibration.growth.{name}"
+        _check(sector.firms >= 1, f"{key}.firms", sector.firms, "an integer >= 1")
+        for attr in ("value_added", "labour_productivity", "valuation_multiple"):
+            _positive(sector[attr], f"{key}.{attr}")
+        for attr in ("va_ratio", "rd_rate", "new_economy_share", "margin", "debt_ratio", "coal_share"):
+            _share(sector[attr], f"{key}.{attr}")
+    beh = cal.behaviour
+    for attr in ("max_debt_ratio", "tax_rate", "exit_hazard", "entrant_new_economy_share", "soe_share"):
+        _share(beh[attr], f"calibration.behaviour.{attr}")
+
+
+def _validate_scenario(sc: DictConfig) -> None:
+    for name in sc.demand_growth:
+        _known(name, SECTORS, f"scenario.demand_growth.{name}", "sector")
+    for name in SECTORS:
+        _check(name in sc.demand_growth, "scenario.demand_growth", name, "a growth rate per sector")
+    for name, path in sc.price_index.items():
+        _known(name, OVERCAPACITY_SECTORS, f"scenario.price_index.{name}", "overcapacity sector")
+        _check(len(path) == 6, f"scenario.price_index.{name}", list(path), "6 values, 2017..2022")
+        for i, value in enumerate(path):
+            _positive(value, f"scenario.price_index.{name}[{i}]")
+    for name in OVERCAPACITY_SECTORS:
+        _check(name in sc.price_index, "scenario.price_index", name, "a path per overcapacity sector")
+    for name, shock in sc.shocks.items():
+        key = f"scenario.shocks.{name}"
+        first = _quarter(shock.start, f"{key}.start")
+        last = _quarter(shock.end, f"{key}.end")
+        _check(last >= first, f"{key}.end", shock.end, f"a quarter not before {shock.start}")
+        _check(shock.size > -1.0, f"{key}.size", shock.size, "a relative change > -1")
+        for sector in shock.sectors:
+            _known(sector, (*SECTORS, "all"), f"{key}.sectors", "sector or 'all'")
+
+
+def _validate_mix(mix: DictConfig, cal: DictConfig) -> None:
+    ins = mix.instruments
+    base = "policy_mix.instruments"
+    for name in ins:
+        if ins[name] is not None:
+            _quarter(ins[name].start, f"{base}.{name}.start")
+    if ins.steel_differential_pricing is not None:
+        cfg = ins.steel_differential_pricing
+        _nonnegative(cfg.restricted, f"{base}.steel_differential_pricing.restricted")
+        _nonnegative(cfg.eliminated, f"{base}.steel_differential_pricing.eliminated")
+    if ins.aluminium_tiered_pricing is not None:
+        cfg = ins.aluminium_tiered_pricing
+        key = f"{base}.aluminium_tiered_pricing"
+        _check(
+            len(cfg.thresholds) == len(cfg.surcharges),
+            f"{key}.surcharges",
+            list(cfg.surcharges),
+            f"{len(cfg.thresholds)} surcharges, one per threshold",
+        )
+        _check(list(cfg.thresholds) == sorted(cfg.thresholds), f"{key}.thresholds",
+               list(cfg.thresholds), "increasing thresholds")
+        for i, value in enumerate(cfg.surcharges):
+            _nonnegative(value, f"{key}.surcharges[{i}]")
+    if ins.over_quota_pricing is not None:
+        cfg = ins.over_quota_pricing
+        key = f"{base}.over_quota_pricing"
+        for sector in cfg.sectors:
+            _known(sector, OVERCAPACITY_SECTORS, f"{key}.sectors", "overcapacity sector")
+        _check(
+            len(cfg.surcharges) == len(cfg.bands) + 1,
+            f"{key}.surcharges",
+            list(cfg.surcharges),
+            f"{len(cfg.bands) + 1} surcharges (one more than bands)",
+        )
+        _check(list(cfg.bands) == sorted(cfg.bands), f"{key}.bands", list(cfg.bands),
+               "increasing band edges")
+        for i, value in enumerate(cfg.surcharges):
+            _nonnegative(value, f"{key}.surcharges[{i}]")
+    if ins.ultra_low_emission_pricing is not None:
+        cfg = ins.ultra_low_emission_pricing
+        key = f"{base}.ultra_low_emission_pricing.surcharges"
+        _check(len(cfg.surcharges) == 3, key, list(cfg.surcharges), "3 surcharges (1, 2, 3 unmet)")
+        for i, value in enumerate(cfg.surcharges):
+            _nonnegative(value, f"{key}[{i}]")
+    if ins.conversion_fund is not None:
+        _validate_fund(ins.conversion_fund, f"{base}.conversion_fund")
+    if ins.standards is not None:
+        _validate_standards(ins.standards, f"{base}.standards", cal)
+    if ins.steel_relocation is not None:
+        cfg = ins.steel_relocation
+        key = f"{base}.steel_relocation"
+        _schedule(cfg.channel_exit_schedule, f"{key}.channel_exit_schedule", "up", share=True)
+        _share(cfg.rebuild_share, f"{key}.rebuild_share")
+        _check(0.0 < cfg.swap_ratio <= 1.0, f"{key}.swap_ratio", cfg.swap_ratio,
+               "new capacity per unit retired in (0, 1]")
+        _nonnegative(cfg.exit_compensation, f"{key}.exit_compensation")
+        _check(cfg.construction_quarters >= 0, f"{key}.construction_quarters",
+               cfg.construction_quarters, "an integer >= 0")
+        for city in cfg.destinations:
+            _known(city, list(cal.cities), f"{key}.destinations.{city}", "city")
+        _distribution(list(cfg.destinations.values()), f"{key}.destinations")
+    if ins.worker_resettlement is not None:
+        cfg = ins.worker_resettlement
+        _share(cfg.rate, f"{base}.worker_resettlement.rate")
+        _nonnegative(cfg.subsidy, f"{base}.worker_resettlement.subsidy")
+
+
+def _validate_fund(cfg: DictConfig, key: str) -> None:
+    _nonnegative(cfg.guide_fund, f"{key}.guide_fund")
+    _nonnegative(cfg.subscribed_target, f"{key}.subscribed_target")
+    _quarter(cfg.subscription_end, f"{key}.subscription_end")
+    _check(0.0 <= cfg.government_share <= 0.5, f"{key}.government_share", cfg.government_share,
+           "a share in [0, 0.5] (project-fund rule: government <= 50 %)")
+    _check(0.0 <= cfg.provincial_share <= 0.2, f"{key}.provincial_share", cfg.provincial_share,
+           "a share in [0, 0.2] (project-fund rule: provincial <= 20 %)")
+    _check(cfg.provincial_share <= cfg.government_share, f"{key}.provincial_share",
+           cfg.provincial_share, f"at most the government share {cfg.government_share}")
+    _check(
+        cfg.guide_fund <= cfg.provincial_share * cfg.subscribed_target + 1e-9
+        or cfg.subscribed_target == 0,
+        f"{key}.guide_fund", cfg.guide_fund,
+        "at most provincial_share x subscribed_target (the guide fund is provincial money)",
+    )
+    _share(cfg.call_rate, f"{key}.call_rate")
+    _schedule(cfg.deployment_rate, f"{key}.deployment_rate", "any", share=True)
+    for sector, weight in cfg.sector_weights.items():
+        _known(sector, GROWTH_SECTORS, f"{key}.sector_weights.{sector}", "ten-strong industry")
+        _nonnegative(weight, f"{key}.sector_weights.{sector}")
+    _check(sum(cfg.sector_weights.values()) > 0, f"{key}.sector_weights",
+           dict(cfg.sector_weights), "weights with a positive sum")
+    _known(cfg.selection, SELECTION_RULES, f"{key}.selection", "selection rule")
+    _nonnegative(cfg.screening_noise, f"{key}.screening_noise")
+    _check(cfg.pipeline_multiple >= 1, f"{key}.pipeline_multiple", cfg.pipeline_multiple,
+           "a number >= 1")
+    _positive(cfg.ticket_to_revenue, f"{key}.ticket_to_revenue")
+    _positive(cfg.max_ticket, f"{key}.max_ticket")
+    _nonnegative(cfg.co_investment, f"{key}.co_investment")
+
+
+def _validate_standards(cfg: DictConfig, key: str, cal: DictConfig) -> None:
+    _positive(cfg.pace, f"{key}.pace")
+    _check(cfg.inspection_interval_quarters >= 1, f"{key}.inspection_interval_quarters",
+           cfg.inspection_interval_quarters, "an integer >= 1")
+    _share(cfg.detection_probability, f"{key}.detection_probability")
+    _check(cfg.grace_quarters >= 0, f"{key}.grace_quarters", cfg.grace_quarters, "an integer >= 0")
+    for name, rule in cfg.rules.items():
+        rkey = f"{key}.rules.{name}"
+        _known(rule.sector, OVERCAPACITY_SECTORS, f"{rkey}.sector", "overcapacity sector")
+        _known(rule.dimension, STANDARD_DIMENSIONS, f"{rkey}.dimension", "standard dimension")
+        if rule.segment is not None:
+            segments = list(cal.overcapacity[rule.sector].segments)
+            _known(rule.segment, segments, f"{rkey}.segment", f"segment of {rule.sector}")
+        _schedule(rule.schedule, f"{rkey}.schedule", TIGHTENS[rule.dimension],
+                  share=rule.dimension == "safety")
+
+
+def _validate_targets(targets: DictConfig) -> None:
+    from model.indicators import INDICATORS
+
+    for name, target in targets.entries.items():
+        key = f"targets.entries.{name}"
+        _known(target.indicator, list(INDICATORS), f"{key}.indicator", "indicator id")
+        _known(target.sector, (*SECTORS, "all"), f"{key}.sector", "sector or 'all'")
+        _known(target.comparison, (">=", "<=", ">", "<", "between"), f"{key}.comparison",
+               "comparison")
+        if target.comparison == "between":
+            _check(target.upper is not None and target.upper >= target.value, f"{key}.upper",
+                   target.upper, f"an upper edge >= {target.value}")
+        _quarter(target.date, f"{key}.date")
+
+
+def to_container(cfg: DictConfig) -> dict[str, Any]:
+    """Return the resolved config as plain Python containers."""
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+
+
+class Params(dict):
+    """A resolved config as a dict with attribute access (fast to read in the quarterly loop)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def as_params(cfg: DictConfig | dict | list | Any) -> Any:
+    """Resolve a config once into :class:`Params` (dicts) and lists of plain values."""
+    if isinstance(cfg, DictConfig):
+        cfg = OmegaConf.to_container(cfg, resolve=True)
+    if isinstance(cfg, dict):
+        return Params({k: as_params(v) for k, v in cfg.items()})
+    if isinstance(cfg, list):
+        return [as_params(v) for v in cfg]
+    return cfg

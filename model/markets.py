@@ -1,0 +1,127 @@
+"""Markets of the overcapacity sectors: demand with a trend and shocks, and price formation.
+
+Shandong faces, for each sector, a demand curve
+``D(P) = D0 * trend(t) * shock(t) * (P / Pref(t)) ** -elasticity`` where ``Pref`` is
+the national price path of the scenario. A large elasticity makes Shandong a price
+taker (steel, coal); a small one lets its own supply move the price (aluminium,
+cement, power). Plants supply ``capacity * utilisation(P / marginal cost)``; the
+price clears the market each quarter (Newton steps on log price).
+
+Markets clear in three stages: coal first (its price sets fuel costs), then steel,
+aluminium, building materials and low-speed EVs, then coal power, whose demand
+includes the electricity the other plants use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from omegaconf import DictConfig
+
+from model.calendar import N_QUARTERS, quarter_index, year_of
+from model.world import World
+
+
+def quarterly_path(annual: list[float]) -> np.ndarray:
+    """Per-quarter values (index 0 = 2017Q4) from yearly values for 2017..2022."""
+    return np.array([annual[year_of(q) - 2017] for q in range(N_QUARTERS + 1)], float)
+
+
+class Markets:
+    """Demand, reference prices and market clearing for the six overcapacity sectors.
+
+    Args:
+        world: Sector parameters.
+        scenario: The scenario config (demand growth, price paths, shocks).
+    """
+
+    def __init__(self, world: World, scenario: DictConfig) -> None:
+        oc = world.oc
+        names = world.oc_names
+        self.n = len(names)
+        self.price0 = oc["price"]
+        self.demand0 = oc["output"].copy()
+        self.elasticity = oc["demand_elasticity"]
+        self.steepness = oc["supply_steepness"]
+        self.offset = np.zeros(self.n)
+        self.index = np.array([quarterly_path(list(scenario.price_index[s])) for s in names])
+        growth = np.array([scenario.demand_growth[s] for s in names])
+        quarters = np.arange(N_QUARTERS + 1)
+        self.trend = (1.0 + growth[:, None]) ** (quarters[None, :] / 4.0)
+        power = names.index("coal_power")
+        self.trend[power] = (1.0 + scenario.power_demand_growth) ** (quarters / 4.0)
+        self.shock = np.ones((len(world.sector_names), N_QUARTERS + 1))
+        for shock in scenario.shocks.values():
+            first, last = quarter_index(shock.start), quarter_index(shock.end)
+            rows = [world.sector_names.index(s) for s in shock.sectors if s != "all"] or \
+                list(range(len(world.sector_names)))
+            self.shock[np.ix_(rows, range(first, last + 1))] *= 1.0 + shock.size
+        self.extra_demand = np.zeros(self.n)  # e.g. power demand of other plants, vs 2017
+        self.price = self.price0.copy()
+        self.quarter = 0
+
+    def demand_level(self, quarter: int) -> np.ndarray:
+        """Demand at the reference price [sector unit per year]."""
+        level = self.demand0 * self.trend[:, quarter] * self.shock[: self.n, quarter]
+        return np.maximum(level + self.extra_demand, 0.0)
+
+    def reference_price(self, quarter: int) -> np.ndarray:
+        """National price path [yuan per base unit]."""
+        return self.price0 * self.index[:, quarter]
+
+    def calibrate(self, capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray) -> None:
+        """Set each sector's supply offset so that 2017 supply at the 2017 price equals 2017 output.
+
+        Args:
+            capacity: Weighted capacity per plant (weight x capacity).
+            cost: 2017 marginal cost per plant [yuan per base unit].
+            sector: Sector index per plant.
+        """
+        lo, hi = np.full(self.n, -30.0), np.full(self.n, 30.0)
+        ratio = self.price0[sector] / cost - 1.0
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            u = 1.0 / (1.0 + np.exp(-(self.steepness[sector] * ratio + mid[sector])))
+            supply = np.bincount(sector, weights=capacity * u, minlength=self.n)
+            too_much = supply > self.demand0
+            hi = np.where(too_much, mid, hi)
+            lo = np.where(too_much, lo, mid)
+        self.offset = 0.5 * (lo + hi)
+
+    def clear(self, sectors: list[int], capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray,
+              quarter: int) -> np.ndarray:
+        """Clear the markets of ``sectors`` together; return the utilisation of each plant given.
+
+        Args:
+            sectors: Sector indices to clear.
+            capacity: Weighted capacity of the plants of these sectors (weight x capacity).
+            cost: Their marginal cost [yuan per base unit].
+            sector: Their sector index.
+            quarter: Quarter index.
+        """
+        idx = np.asarray(sectors)
+        local = np.searchsorted(idx, sector)  # sectors are given in increasing order
+        n = idx.size
+        demand = self.demand_level(quarter)[idx]
+        log_ref = np.log(self.reference_price(quarter)[idx])
+        eps = self.elasticity[idx]
+        k = self.steepness[sector]
+        b = self.offset[sector]
+        log_p = np.log(self.price[idx])
+        served = np.bincount(local, weights=capacity, minlength=n) > 0
+        for _ in range(40):
+            ratio = np.exp(log_p)[local] / cost
+            u = 1.0 / (1.0 + np.exp(-(k * (ratio - 1.0) + b)))
+            supplied = capacity * u
+            supply = np.bincount(local, weights=supplied, minlength=n)
+            slope = np.bincount(local, weights=supplied * (1.0 - u) * k * ratio, minlength=n)
+            wanted = demand * np.exp(-eps * (log_p - log_ref))
+            ok = served & (wanted > 0)
+            f = np.log(np.where(ok, supply, 1.0)) - np.log(np.where(ok, wanted, 1.0))
+            step = np.clip(f / np.where(ok, slope / np.where(ok, supply, 1.0) + eps, 1.0), -0.5, 0.5)
+            log_p -= step
+            if np.all(np.abs(step) < 1e-10):
+                break
+        price = np.where(served, np.exp(log_p), np.exp(log_ref))  # no plants left: the national price
+        self.price[idx] = price
+        ratio = price[local] / cost
+        return 1.0 / (1.0 + np.exp(-(k * (ratio - 1.0) + b)))

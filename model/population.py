@@ -1,0 +1,264 @@
+"""Synthetic firm population calibrated to the end of 2017.
+
+Sector totals (capacity, output, value added, firm counts) match the calibration;
+within a sector, sizes are heavy-tailed (lognormal) and energy intensity, emission
+performance, plant scale, finances, workforce, city and ownership vary across
+plants, with larger plants more efficient and more often compliant.
+
+At ``scale < 1`` each sector keeps ``max(minimum, round(firms * scale))`` rows and
+each row stands for ``firms / rows`` firms (its ``weight``), so that totals, and
+therefore every extensive indicator, stay at full-scale values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.firms import FIRM_SCHEMA, PLANT_SCHEMA
+from agents.population import ColumnStore
+from model.config import Params
+from model.world import World
+
+MIN_PLANT_ROWS = 3  # per overcapacity sector, whatever the scale
+MIN_FIRM_ROWS = 20  # per growth sector
+ENTRANT_ROOM = 0.25  # spare rows allocated for entrants, as a share of the initial firms
+RD_SIZE_SLOPE = 0.5  # fall of log R&D intensity per standard deviation of log size
+
+
+def rows_for(firms: int, scale: float, minimum: int) -> int:
+    """Rows simulated for a sector of ``firms`` firms at ``scale``."""
+    return int(min(firms, max(minimum, round(firms * scale))))
+
+
+def _normalise(values: np.ndarray, weight: float, total: float) -> np.ndarray:
+    """Rescale so that ``weight * sum(values) == total``."""
+    return values * (total / (weight * values.sum()))
+
+
+def _rank_categories(score: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Assign categories 0..k-1 by rank of ``score`` (lowest scores to category 0)."""
+    n = score.size
+    edges = np.round(np.cumsum(shares) * n).astype(int)
+    ranks = np.empty(n, int)
+    ranks[np.argsort(score, kind="stable")] = np.arange(n)
+    return np.searchsorted(edges, ranks, side="right").clip(0, len(shares) - 1)
+
+
+def _market(revenue: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Size of a firm's niche market from its revenue and share (infinite without a niche)."""
+    return np.divide(revenue, share, out=np.full(revenue.shape, np.inf), where=share > 0)
+
+
+def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration: float = 8.0) -> np.ndarray:
+    mean = float(np.clip(mean, 1e-3, 1 - 1e-3))
+    return rng.beta(mean * concentration, (1 - mean) * concentration, n)
+
+
+def build_plants(world: World, cal: Params, scale: float,
+                 rng: np.random.Generator) -> tuple[ColumnStore, np.ndarray]:
+    """Plants of the six overcapacity sectors.
+
+    Returns:
+        The column store and the 2017 utilisation each sector starts from.
+    """
+    oc = world.oc
+    blocks = []
+    for i, name in enumerate(world.oc_names):
+        sector = cal.overcapacity[name]
+        n = rows_for(int(sector.firms), scale, MIN_PLANT_ROWS)
+        weight = float(sector.firms) / n
+        segments = [seg for seg in world.segments if seg.sector == i]
+        counts = np.maximum(np.round(np.array([s.firm_share for s in segments]) * n).astype(int), 1)
+        counts[-1] = max(n - counts[:-1].sum(), 1)
+        n = int(counts.sum())
+        weight = float(sector.firms) / n
+        segment = np.repeat(np.arange(len(segments)), counts)
+        capacity = np.empty(n)
+        scale_value = np.empty(n)
+        z_size = rng.standard_normal(n)
+        for k, seg in enumerate(segments):
+            rows = segment == k
+            raw = np.exp(sector.size_sigma * z_size[rows])
+            capacity[rows] = _normalise(raw, weight, seg.capacity_share * sector.capacity)
+            if seg.scale_values.size:
+                noisy = z_size[rows] + 0.5 * rng.standard_normal(rows.sum())
+                scale_value[rows] = seg.scale_values[_rank_categories(noisy, seg.scale_shares)]
+            else:  # the plant's own capacity is its scale (coal mines)
+                scale_value[rows] = capacity[rows]
+        size_rank = (z_size - z_size.mean()) / max(z_size.std(), 1e-9)
+
+        def intensity(mean: float, sigma: float, size_rank: np.ndarray = size_rank) -> np.ndarray:
+            raw = np.exp(-0.3 * sigma * size_rank + sigma * rng.standard_normal(n))
+            return mean * raw / np.average(raw, weights=capacity)
+
+        fuel = intensity(sector.fuel_intensity, sector.intensity_sigma)
+        power = intensity(sector.power_intensity, sector.intensity_sigma)
+        small_first = -size_rank + rng.standard_normal(n)
+        equipment = _rank_categories(-small_first, np.array(sector.equipment_class_shares))
+        ule = _rank_categories(small_first, np.array(sector.ule_unmet_shares))
+        safety = _beta_with_mean(rng, sector.safety_gap_mean, n) * np.exp(0.2 * small_first.clip(-2, 2))
+        safety = np.clip(safety, 0.0, 1.0)
+        wpu = sector.workers_per_unit * np.exp(-0.2 * size_rank * sector.size_sigma
+                                               + 0.2 * rng.standard_normal(n))
+        wpu = sector.workers_per_unit * wpu / np.average(wpu, weights=capacity)
+        assets = capacity * sector.capital_per_unit * np.exp(0.2 * rng.standard_normal(n))
+        debt = assets * _beta_with_mean(rng, sector.debt_ratio, n, 20.0)
+        revenue = capacity * (sector.output / sector.capacity) * sector.price * sector.base_units_per_unit * 1e-9
+        cash = revenue * sector.cash_to_revenue * np.exp(0.5 * rng.standard_normal(n) - 0.125)
+        soe_score = size_rank + rng.standard_normal(n)
+        soe = _rank_categories(-soe_score, np.array([cal.behaviour.soe_share, 1 - cal.behaviour.soe_share])) == 0
+        if name == "coal":  # reserves: years of capacity left, lognormal around 15 years
+            reserve = capacity * np.exp(np.log(15.0) + 0.8 * rng.standard_normal(n))
+        else:
+            reserve = np.full(n, np.inf)
+        city_w = world.city_weights(sector.city_weights)
+        city = rng.choice(len(world.cities), size=n, p=city_w)
+        blocks.append({
+            "sector": np.full(n, i), "segment": segment, "city": city, "weight": np.full(n, weight),
+            "active": np.ones(n, bool), "soe": soe, "capacity": capacity, "capacity_2017": capacity,
+            "plant_scale": scale_value, "fuel_intensity": fuel, "power_intensity": power,
+            "nonenergy_cost": sector.nonenergy_cost * np.exp(0.05 * rng.standard_normal(n)),
+            "equipment_class": equipment, "ule_unmet": ule, "safety_gap": safety,
+            "workers_per_unit": wpu, "workers": capacity * wpu, "assets": assets, "cash": cash,
+            "debt": debt, "reserve": reserve, "upgrade_due": np.full(n, -1),
+            "deadline": np.full(n, -1), "exit_quarter": np.full(n, -1),
+        })
+    total = sum(len(b["sector"]) for b in blocks)
+    store = ColumnStore(PLANT_SCHEMA, int(total * 1.5) + 16)
+    for block in blocks:
+        store.append(len(block["sector"]), block)
+    utilisation0 = oc["output"] / oc["capacity"]
+    return store, utilisation0
+
+
+def firm_parameters(sector: Params) -> dict[str, float]:
+    """Firm characteristics set from the sector's calibration when a firm is created."""
+    return {
+        "margin": sector.margin, "capital_output": sector.capital_output, "va_ratio": sector.va_ratio,
+        "growth_sigma": sector.growth_sigma, "cash_target": sector.cash_to_revenue,
+    }
+
+
+def build_firms(world: World, cal: Params, scenario: Params, scale: float,
+                rng: np.random.Generator) -> ColumnStore:
+    """Firms of the ten strong industries (recognition flags are set by the model)."""
+    blocks = []
+    for i, name in enumerate(world.gr_names):
+        sector = cal.growth[name]
+        n = rows_for(int(sector.firms), scale, MIN_FIRM_ROWS)
+        weight = float(sector.firms) / n
+        z = rng.standard_normal(n)
+        revenue = _normalise(np.exp(sector.size_sigma * z), weight, sector.value_added / sector.va_ratio)
+        # Older firms are larger: a large firm is rarely young (few unicorns at the start).
+        age = np.minimum(1.0 + rng.exponential(10.0, n) + 6.0 * z.clip(0, None), 60.0)
+        productivity = 0.15 * z + 0.25 * rng.standard_normal(n)
+        productivity -= np.average(productivity, weights=revenue)
+        tfp = np.exp(productivity)
+        # R&D intensity: heavy-tailed and higher in small firms (small technology firms are
+        # R&D-intensive), scaled so that the revenue-weighted mean is the sector's rate.
+        log_rd = sector.rd_sigma * rng.standard_normal(n) - RD_SIZE_SLOPE * z
+        rd = np.exp(log_rd)
+        rd = np.minimum(sector.rd_rate * rd / np.average(rd, weights=revenue), 0.4)
+        # High-tech products' share of revenue rises with R&D intensity.
+        standard = (log_rd - log_rd.mean()) / max(log_rd.std(), 1e-9)
+        tech_share = np.clip(0.45 + 0.2 * standard + 0.15 * rng.standard_normal(n)
+                             + (0.05 if sector.emerging else -0.05), 0.0, 1.0)
+        niche = np.minimum(0.9, 0.01 * np.exp(0.6 * z) * (rng.pareto(2.0, n) + 1.0)) if sector.manufacturing \
+            else np.zeros(n)
+        cash = revenue * sector.cash_to_revenue * np.exp(0.5 * rng.standard_normal(n) - 0.125)
+        assets = revenue * sector.capital_output * np.exp(0.3 * rng.standard_normal(n))
+        debt = assets * _beta_with_mean(rng, sector.debt_ratio, n, 12.0)
+        trend = scenario.demand_growth[name]
+        g1 = trend + sector.growth_sigma * rng.standard_normal(n)
+        g2 = trend + sector.growth_sigma * rng.standard_normal(n)
+        revenue_1y = revenue * np.exp(-g1)
+        revenue_2y = revenue_1y * np.exp(-g2)
+        va = sector.va_ratio * revenue
+        workers = va * 1e5 / (sector.labour_productivity * tfp)
+        city = rng.choice(len(world.cities), size=n, p=world.firm_city_weights[i])
+        # New-economy status: the firms most engaged in R&D and high-tech products carry
+        # the sector's new-economy share of value added.
+        score = np.log(rd) + 2.0 * tech_share + 0.5 * rng.standard_normal(n)
+        order = np.argsort(-score, kind="stable")
+        cum = np.cumsum(va[order]) / va.sum()
+        flagged = order[: int(np.searchsorted(cum, sector.new_economy_share, side="left"))]
+        new_economy = np.zeros(n, bool)
+        new_economy[flagged] = True
+        blocks.append({
+            "sector": np.full(n, i), "city": city, "weight": np.full(n, weight),
+            "active": np.ones(n, bool), "age": age, "revenue": revenue,
+            "tfp": tfp, "rd_rate": rd, "rd_base": rd, "tech_share": tech_share,
+            **firm_parameters(sector),
+            "niche_share": niche, "niche_market": _market(revenue, niche),
+            "cash": cash, "debt": debt, "assets": assets, "workers": workers,
+            "new_economy": new_economy, "application": rng.random(n),
+            "screening_noise": rng.standard_normal(n), "revenue_1y": revenue_1y,
+            "revenue_2y": revenue_2y, "exit_quarter": np.full(n, -1),
+        })
+    total = sum(len(b["sector"]) for b in blocks)
+    store = ColumnStore(FIRM_SCHEMA, int(total * (1 + ENTRANT_ROOM)) + 16)
+    for block in blocks:
+        store.append(len(block["sector"]), block)
+    return store
+
+
+def entrant_slots(world: World, cal: Params, scale: float) -> int:
+    """Most entrants a sector can have in one quarter (three times the expected number).
+
+    Fixed for a run, so that the draws of the k-th entrant of a sector do not depend on
+    the policy mix (common random numbers).
+    """
+    rows = np.array([rows_for(int(cal.growth[s].firms), scale, MIN_FIRM_ROWS) for s in world.gr_names])
+    return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * rows.max())))
+
+
+def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: np.ndarray,
+             market_growth: np.ndarray, row_weight: np.ndarray, slots: int,
+             rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Column values for the quarter's new firms in the ten strong industries.
+
+    Draws are laid out by (sector, slot): the k-th entrant of a sector gets the same
+    draws whatever happens in other sectors.
+
+    Args:
+        world: Sector and city tables.
+        cal: The calibration.
+        counts: New rows per growth sector (capped at ``slots``).
+        reference_revenue: Each sector's typical revenue this quarter [bn yuan].
+        market_growth: Growth of each sector's markets since 2017 (factor).
+        row_weight: Firms each row stands for, by sector.
+        slots: Draws laid out per sector.
+        rng: The entry stream of this quarter.
+    """
+    beh = cal.behaviour
+    gr = world.gr
+    n_sectors = len(world.gr_names)
+    z = rng.standard_normal((5, n_sectors, slots))
+    u = rng.random((3, n_sectors, slots))
+    pareto = rng.pareto(2.0, (n_sectors, slots))
+    take = np.arange(slots)[None, :] < np.minimum(counts, slots)[:, None]
+    sector = np.broadcast_to(np.arange(n_sectors)[:, None], take.shape)[take]
+    z, u, pareto = z[:, take], u[:, take], pareto[take]
+    revenue = beh.entrant_size * reference_revenue[sector] * np.exp(0.5 * z[0])
+    rd = np.minimum(np.exp(gr["rd_sigma"][sector] * z[1]) * gr["rd_rate"][sector], 0.4)
+    tfp = np.exp(0.25 * z[2])
+    niche = np.where(world.manufacturing[sector], 0.005 * (pareto + 1.0), 0.0)
+    assets = revenue * gr["capital_output"][sector]
+    va_ratio = gr["va_ratio"][sector]
+    city = (u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1).clip(0, len(world.cities) - 1)
+    return {
+        "sector": sector, "city": city, "weight": row_weight[sector], "active": True, "age": 0.0,
+        "revenue": revenue, "tfp": tfp, "rd_rate": rd, "rd_base": rd,
+        "margin": gr["margin"][sector], "capital_output": gr["capital_output"][sector],
+        "va_ratio": va_ratio, "growth_sigma": gr["growth_sigma"][sector],
+        "cash_target": gr["cash_to_revenue"][sector],
+        "tech_share": np.clip(0.55 + 0.15 * z[3], 0.0, 1.0),
+        "niche_share": niche,
+        # The niche market, deflated to 2017 so that the share is revenue / (market x trend).
+        "niche_market": _market(revenue, niche) / market_growth[sector],
+        "cash": revenue * gr["cash_to_revenue"][sector] * 2.0, "debt": 0.2 * assets, "assets": assets,
+        "workers": va_ratio * revenue * 1e5 / (gr["labour_productivity"][sector] * tfp),
+        "new_economy": u[1] < beh.entrant_new_economy_share,
+        "application": u[2], "screening_noise": z[4],
+        "revenue_1y": revenue, "revenue_2y": revenue, "exit_quarter": -1,
+    }
