@@ -68,7 +68,7 @@ FIRM_SCHEMA: dict[str, type] = {
     "city": np.intp,
     "weight": np.float64,  # firms represented by this row
     "active": np.bool_,
-    "age": np.float64,  # [years]
+    "founded": np.float64,  # year of founding (age = year now - founded)
     "revenue": np.float64,  # [bn yuan per year, 2017 prices]
     "margin": np.float64,  # operating margin after the firm's own R&D
     "capital_output": np.float64,  # capital needed per yuan of extra annual revenue
@@ -84,7 +84,6 @@ FIRM_SCHEMA: dict[str, type] = {
     "cash": np.float64,  # [bn yuan]
     "debt": np.float64,  # [bn yuan]
     "assets": np.float64,  # [bn yuan]
-    "workers": np.float64,  # [persons]
     "new_economy": np.bool_,
     "high_tech": np.bool_,
     "gazelle": np.bool_,
@@ -190,7 +189,7 @@ class PlantContext:
     soe_exit_reluctance: float
     severance_years: float
     surcharge_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, class) -> yuan/kWh
-    gaps_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, safety, scale) -> (4, n) bool
+    gaps: np.ndarray  # (4, n) non-compliance by dimension: energy quota, emission, safety, scale
     closure_risk: np.ndarray  # per plant: probability non-compliance is caught
     closure_quarters: np.ndarray  # per plant: quarters until closure if caught / flagged
 
@@ -292,7 +291,7 @@ class OvercapacityFirm(Firm):
         base = ctx.base[s] * 1e-9
         fuel, power, ule, safety, scale = (plants.fuel_intensity, plants.power_intensity,
                                            plants.ule_unmet, plants.safety_gap, plants.plant_scale)
-        gaps = ctx.gaps_of(np.arange(plants.n), fuel, power, ule, safety, scale)
+        gaps = ctx.gaps
         plan = np.zeros(plants.n, np.int8)
         plan |= np.where((fuel > ctx.intensity_floor_fuel[s] * 1.0001)
                          | (power > ctx.intensity_floor_power[s] * 1.0001), FIX_ENERGY, 0).astype(np.int8)
@@ -428,6 +427,7 @@ class GrowthContext:
     innovation_tech_step: float  # rise of the high-tech revenue share with an innovation
     exit_hazard: float
     rd_drift: float  # quarterly relative rise of R&D intensity (economy-wide trend)
+    year_end: bool = False  # fourth quarter: annual settlements
 
 
 class GrowthFirm(Firm):
@@ -440,6 +440,16 @@ class GrowthFirm(Firm):
     """
 
     store = "firms"
+
+    @property
+    def age(self) -> float:
+        """Years since founding."""
+        return self.model.year - self.founded
+
+    @property
+    def workers(self) -> float:
+        """Persons employed: value added over labour productivity (sector trend x own TFP)."""
+        return self.model.accounts.firm_workers(self.row)
 
     @classmethod
     def decide_investment(cls, firms: ColumnStore, ctx: GrowthContext, shock: np.ndarray,
@@ -498,10 +508,11 @@ class GrowthFirm(Firm):
         profit *= 0.25  # a quarter of the annual rate
         profit -= ctx.tax_rate * np.maximum(profit, 0.0)
         cash += profit
-        surplus = cash - firms.cash_target * revenue
-        np.clip(surplus, 0.0, debt, out=surplus)
-        cash -= surplus
-        debt -= surplus
+        if ctx.year_end:  # cash above the firm's target repays debt once a year
+            surplus = cash - firms.cash_target * revenue
+            np.clip(surplus, 0.0, debt, out=surplus)
+            cash -= surplus
+            debt -= surplus
         bankrupt = np.zeros(firms.n, bool)
         negative = np.flatnonzero(cash < 0)
         if negative.size:

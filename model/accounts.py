@@ -68,8 +68,10 @@ class Accounts:
         self.roe_va0 = self._residual(self.gdp0 - modelled_va, "calibration.economy.gdp_2017",
                                       self.gdp0, "a GDP above the modelled value added")
         employment0 = self.gdp0 * 1e5 / econ.labour_productivity_2017
+        firm_workers = np.bincount(model.firms.sector, weights=f["workers_x_lp"], minlength=N_GR) \
+            / self.labour_productivity(0)
         self.roe_employment0 = self._residual(
-            employment0 - p["workers"].sum() - f["workers"].sum(),
+            employment0 - p["workers"].sum() - firm_workers.sum(),
             "calibration.economy.labour_productivity_2017", econ.labour_productivity_2017,
             "a productivity that leaves room for employment outside the modelled firms")
         self.roe_ne0 = self._share((econ.new_economy_share_2017 * self.gdp0 - f["va_ne"]) / self.roe_va0,
@@ -106,7 +108,7 @@ class Accounts:
     def count_titles(self) -> None:
         """Count recognised firms by sector (after each annual review)."""
         firms = self.model.firms
-        self.titles = {t: np.bincount(firms.sector, weights=firms.weight * getattr(firms, t), minlength=N_GR)
+        self.titles = {t: self._by_sector_city("firms", firms.weight * getattr(firms, t), N_GR).sum(1)
                        for t in self.TITLES}
 
     def firms_entered(self, sector: np.ndarray, city: np.ndarray, weight: np.ndarray) -> None:
@@ -157,34 +159,55 @@ class Accounts:
         }
 
     def _firm_flows(self, quarter: int) -> dict[str, np.ndarray | float]:
-        """Flows of the growth firms at an annual rate, weighted to full scale."""
-        m = self.model
-        firms, gr = m.firms, m.world.gr
+        """Flows of the growth firms at an annual rate, weighted to full scale.
+
+        Sums by sector go through the (sector, city) code: ``np.bincount`` over rows
+        sorted by sector alone is several times slower. Masks are multiplied as floats
+        (a float @ bool product takes numpy's slow generic path).
+        """
+        firms, gr = self.model.firms, self.model.world.gr
         revenue = firms.weight * firms.revenue  # exited firms hold zero revenue
         va = revenue * firms.va_ratio
-        manuf = self.manufacturing()
-        energy_trend, coal_trend = self.energy_trend[quarter], self.coal_trend[quarter]
-        va_by_sector = np.bincount(firms.sector, weights=va, minlength=N_GR)
-        energy = va_by_sector * gr["energy_intensity"] * 0.1 * energy_trend  # Mtce
+        va_sc = self._by_sector_city("firms", va, N_GR)
+        va_by_sector = va_sc.sum(1)
+        manuf = self.manufacturing_weight()
+        energy = va_by_sector * gr["energy_intensity"] * (0.1 * self.energy_trend[quarter])  # Mtce
+        gross_manuf = revenue * manuf
         return {
             "va": va,
+            "va_sc": va_sc,
             "va_by_sector": va_by_sector,
-            "va_ne": float(va @ firms.new_economy),
+            "va_ne": float(va @ firms.new_economy.astype(np.float64)),
             "va_manuf": float(va @ manuf),
-            "gross_manuf": float(revenue @ manuf),
-            "gross_ht": float((revenue * manuf) @ firms.tech_share),
+            "gross_manuf": float(gross_manuf.sum()),
+            "gross_ht": float(gross_manuf @ firms.tech_share),
             "rd": float(revenue @ firms.rd_rate),
             "energy": energy,
-            "coal": energy * gr["coal_share"] * self.coal_per_tce * coal_trend,
-            "workers": firms.weight * firms.workers,
+            "coal": energy * gr["coal_share"] * (self.coal_per_tce * self.coal_trend[quarter]),
+            # Workers before dividing by the sector's labour productivity this quarter.
+            "workers_x_lp": 1e5 * va / firms.tfp,
         }
+
+    def labour_productivity(self, quarter: int) -> np.ndarray:
+        """Labour productivity by growth sector [10k yuan per worker at TFP 1]."""
+        return self.model.world.gr["labour_productivity"] * self.model.lp_trend[quarter]
+
+    def firm_workers(self, row: int) -> float:
+        """Persons employed by the firm(s) of one row (per firm)."""
+        firms = self.model.firms
+        lp = self.labour_productivity(self.model.quarter)[firms.sector[row]]
+        return float(1e5 * firms.va_ratio[row] * firms.revenue[row] / (lp * firms.tfp[row]))
 
     def manufacturing(self) -> np.ndarray:
         """Mask of growth firms in manufacturing sectors (cached until rows are added)."""
+        return self.manufacturing_weight() > 0
+
+    def manufacturing_weight(self) -> np.ndarray:
+        """1.0 for growth firms in manufacturing sectors, else 0.0 (cached until rows are added)."""
         firms = self.model.firms
         cached = self._codes.get("manufacturing")
         if cached is None or cached.size != firms.n:
-            cached = self.model.world.manufacturing[firms.sector]
+            cached = self.model.world.manufacturing[firms.sector].astype(np.float64)
             self._codes["manufacturing"] = cached
         return cached
 
@@ -212,8 +235,8 @@ class Accounts:
         p_workers = self._by_sector_city("plants", p["workers"], N_OC)
         p_count = self._by_sector_city("plants", p["count"], N_OC)
         p_capacity = self._by_sector_city("plants", p["capacity"], N_OC)
-        f_va = self._by_sector_city("firms", f["va"], N_GR)
-        f_workers = self._by_sector_city("firms", f["workers"], N_GR)
+        f_va = f["va_sc"]
+        f_workers = self._by_sector_city("firms", f["workers_x_lp"], N_GR) / self.labour_productivity(q)[:, None]
         f_count = self.firm_count
         self.firms_by_sector = f_count.sum(1)  # read by the entry rule next quarter
         self.firm_va_by_sector = f_va.sum(1)

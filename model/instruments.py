@@ -37,6 +37,8 @@ class Environment:
     def __init__(self, base_quota: np.ndarray, quota_weights: tuple[np.ndarray, np.ndarray]) -> None:
         self.base_quota = base_quota
         self.quota_fuel_weight, self.quota_power_weight = quota_weights
+        self._scopes: dict[tuple[int, int], np.ndarray] = {}
+        self._scope_rows = -1
         self.reset()
 
     def reset(self) -> None:
@@ -60,16 +62,18 @@ class Environment:
             total += scheme.surcharge(self, sector, fuel, power, ule, equipment_class)
         return total
 
-    def gaps_of(self, plants: Any, rows: np.ndarray, fuel: np.ndarray, power: np.ndarray,
-                ule: np.ndarray, safety: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        """Non-compliance by dimension: a (4, n) bool array in ``DIMENSIONS`` order."""
-        sector = plants.sector[rows]
-        segment = plants.segment[rows]
-        gaps = np.zeros((4, rows.size), bool)
+    def gaps_of(self, plants: Any, fuel: np.ndarray, power: np.ndarray, ule: np.ndarray,
+                safety: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Non-compliance of every plant by dimension: a (4, n) bool array in ``DIMENSIONS`` order."""
+        sector = plants.sector
+        if self._scope_rows != plants.n:  # which plants each rule covers, cached until plants are added
+            self._scopes, self._scope_rows = {}, plants.n
+        gaps = np.zeros((4, plants.n), bool)
         for s, dimension, seg, threshold, inclusive in self.rules:
-            applies = sector == s
-            if seg >= 0:
-                applies &= segment == seg
+            applies = self._scopes.get((s, seg))
+            if applies is None:
+                applies = (sector == s) & ((plants.segment == seg) if seg >= 0 else True)
+                self._scopes[(s, seg)] = applies
             if dimension == "energy_quota":
                 bad = self.quota_metric(sector, fuel, power) > threshold
             elif dimension == "emission":

@@ -192,7 +192,8 @@ class ShandongModel(mesa.Model):
     def regulate(self, q: int) -> None:
         """Inspections on the regulator's cadence; closure of plants past their deadline."""
         plants = self.plants
-        noncompliant = self._gaps().any(axis=0) & plants.active
+        self.plant_ctx.gaps = self._gaps()
+        noncompliant = self.plant_ctx.gaps.any(axis=0) & plants.active
         if self.regulator.inspects(q):
             draws = self.streams.get("inspection", q).random(plants.n)
             self.regulator.inspect(plants, noncompliant, draws, q)
@@ -286,7 +287,7 @@ class ShandongModel(mesa.Model):
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         pick = np.repeat(offsets, size) + (rng.random(size.sum()) * np.repeat(sizes, size)).astype(int)
         drawn = np.concatenate(pools)[pick]
-        ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.age[drawn] >= 1.0)
+        ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.founded[drawn] <= self.year - 1.0)
         pipeline = np.unique(drawn[ok])  # sorted rows; a firm appears once
         chosen, amounts = fund.select(firms, pipeline, budget, rules.selection, rules.screening_noise,
                                       rules.ticket_to_revenue, rules.max_ticket, rng.random(pipeline.size))
@@ -311,6 +312,7 @@ class ShandongModel(mesa.Model):
         ctx.demand_growth = self.growth_trend + self.growth_shock_step[:, q]
         ctx.labour_productivity = self.world.gr["labour_productivity"] * self.lp_trend[q]
         ctx.rd_drift = self.rd_drift
+        ctx.year_end = q % 4 == 0
         uniform = self.streams.get("growth_shock", q).random(firms.n)
         event = self.streams.get("growth_event", q).random(firms.n)
         reason = np.empty(firms.n, np.int8)
@@ -323,17 +325,13 @@ class ShandongModel(mesa.Model):
             GrowthFirm.decide_investment(block, ctx, shock, event[rows])
             bankrupt = GrowthFirm.settle(block, ctx)
             reason[rows] = GrowthFirm.decide_exit(block, ctx, bankrupt, event[rows])
-            block.age += 0.25
-            lp = np.take(ctx.labour_productivity, block.sector)
-            lp *= block.tfp
-            block.workers = 1e5 * block.va_ratio * block.revenue / lp
         leaving = np.flatnonzero(reason)
         if leaving.size:
             self.accounts.firms_left(leaving)
             firms.set_value("active", leaving, False)
             firms.set_value("exit_quarter", leaving, q)
             firms.set_value("exit_reason", leaving, reason[leaving])
-            for column in ("revenue", "workers", "high_tech", "gazelle", "unicorn"):
+            for column in ("revenue", "high_tech", "gazelle", "unicorn"):
                 firms.set_value(column, leaving, 0)
             self._remove_agents(self.firm_agents, leaving)
 
@@ -352,7 +350,7 @@ class ShandongModel(mesa.Model):
         reference = self.entrant_revenue * np.exp(self.growth_trend * q)
         values = population.entrants(world, self.params.calibration, counts, reference,
                                      np.exp(self.growth_trend * q), self.row_weight, self.entry_slots,
-                                     self.streams.get("entry", q, 1))
+                                     self.year, self.streams.get("entry", q, 1))
         rows = firms.append(int(counts.sum()), values)
         sector = firms.sector[rows]
         for s in np.flatnonzero(counts):
@@ -368,6 +366,7 @@ class ShandongModel(mesa.Model):
         """
         firms, rules, world, q = self.firms, self.params.calibration.recognition, self.world, self.quarter
         active = firms.active
+        age = self.year - firms.founded
         debt_ratio = lambda rows: firms.debt[rows] / np.maximum(firms.assets[rows], 1e-12)  # noqa: E731
 
         rows = np.flatnonzero(active & (firms.application < self.take_up["high_tech"]))
@@ -378,13 +377,13 @@ class ShandongModel(mesa.Model):
         firms.gazelle = False
         firms.set_value("gazelle", rows, recognition.gazelle_eligible(
             firms.revenue[rows], firms.revenue_2y[rows], firms.rd_rate[rows], debt_ratio(rows),
-            firms.age[rows], rules.gazelle))
-        rows = np.flatnonzero(active & (firms.age <= rules.unicorn.max_age_years))
+            age[rows], rules.gazelle))
+        rows = np.flatnonzero(active & (age <= rules.unicorn.max_age_years))
         s = firms.sector[rows]
         value = recognition.valuation(firms.revenue[rows], firms.revenue_2y[rows],
                                       world.gr["valuation_multiple"][s], self.annual_trend[s])
         firms.unicorn = False
-        firms.set_value("unicorn", rows, recognition.unicorn_eligible(value, firms.age[rows], rules.unicorn))
+        firms.set_value("unicorn", rows, recognition.unicorn_eligible(value, age[rows], rules.unicorn))
         rows = np.flatnonzero(active & self.accounts.manufacturing())
         s = firms.sector[rows]
         share = np.minimum(firms.revenue[rows] / (firms.niche_market[rows] * np.exp(self.growth_trend[s] * q)),
@@ -393,7 +392,7 @@ class ShandongModel(mesa.Model):
         years = recognition.champion_years(share, firms.champion_years[rows], rules.champion)
         firms.set_value("champion_years", rows, years)
         firms.set_value("champion", rows, firms.champion[rows] | recognition.champion_eligible(
-            years, firms.age[rows], True, rules.champion))
+            years, age[rows], True, rules.champion))
         firms.new_economy |= firms.high_tech
         firms.revenue_2y = firms.revenue_1y
         firms.revenue_1y = firms.revenue
@@ -426,9 +425,8 @@ class ShandongModel(mesa.Model):
 
     def _gaps(self) -> np.ndarray:
         plants = self.plants
-        return self.environment.gaps_of(plants, np.arange(plants.n), plants.fuel_intensity,
-                                        plants.power_intensity, plants.ule_unmet, plants.safety_gap,
-                                        plants.plant_scale)
+        return self.environment.gaps_of(plants, plants.fuel_intensity, plants.power_intensity,
+                                        plants.ule_unmet, plants.safety_gap, plants.plant_scale)
 
     def _plant_electricity(self, utilisation: np.ndarray) -> float:
         """Electricity used by plants other than power plants [TWh per year]."""
@@ -466,8 +464,7 @@ class ShandongModel(mesa.Model):
             soe_exit_reluctance=float(beh.soe_exit_reluctance),
             severance_years=float(beh.severance_years),
             surcharge_of=lambda rows, fuel, power, ule, eq: env.surcharge_of(plants, rows, fuel, power, ule, eq),
-            gaps_of=lambda rows, fuel, power, ule, safety, scale: env.gaps_of(
-                plants, rows, fuel, power, ule, safety, scale),
+            gaps=np.zeros((4, plants.n), bool),
             closure_risk=np.zeros(plants.n), closure_quarters=np.zeros(plants.n),
         )
 
@@ -515,7 +512,7 @@ class ShandongModel(mesa.Model):
             "high_tech": recognition.high_tech_eligible(firms.revenue, firms.rd_rate, firms.tech_share,
                                                         rules.high_tech),
             "gazelle": recognition.gazelle_eligible(firms.revenue, firms.revenue_2y, firms.rd_rate,
-                                                    debt_ratio, firms.age, rules.gazelle),
+                                                    debt_ratio, self.year - firms.founded, rules.gazelle),
         }
         take_up = {}
         for title, mask in eligible.items():
@@ -530,7 +527,8 @@ class ShandongModel(mesa.Model):
         firms.new_economy = firms.new_economy | firms.high_tech
         # Champions at the end of 2017: the manufacturing firms with the largest niche shares.
         world = self.world
-        eligible_champion = world.manufacturing[firms.sector] & (firms.age >= rules.champion.min_age_years)
+        age = self.year - firms.founded
+        eligible_champion = world.manufacturing[firms.sector] & (age >= rules.champion.min_age_years)
         order = np.argsort(-np.where(eligible_champion, firms.niche_share, -1.0), kind="stable")
         cum = np.cumsum(firms.weight[order])
         champions = order[: int(np.searchsorted(cum, float(counts.champion) - 1e-9, side="left")) + 1]
@@ -539,7 +537,7 @@ class ShandongModel(mesa.Model):
         s = firms.sector
         value = recognition.valuation(firms.revenue, firms.revenue_2y, world.gr["valuation_multiple"][s],
                                       self.annual_trend[s])
-        firms.unicorn = recognition.unicorn_eligible(value, firms.age, rules.unicorn)
+        firms.unicorn = recognition.unicorn_eligible(value, age, rules.unicorn)
         return take_up
 
     # ------------------------------------------------------------------ reading results
@@ -557,6 +555,11 @@ class ShandongModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """The tidy quarterly table recorded so far."""
         return self.accounts.recorder.table(self.quarter)
+
+    @property
+    def year(self) -> float:
+        """Time at the end of the current quarter in years (2017Q4 ends at 2018.0)."""
+        return 2018.0 + self.quarter / 4.0
 
     @property
     def date(self) -> str:

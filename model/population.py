@@ -174,7 +174,6 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float,
         revenue_1y = revenue * np.exp(-g1)
         revenue_2y = revenue_1y * np.exp(-g2)
         va = sector.va_ratio * revenue
-        workers = va * 1e5 / (sector.labour_productivity * tfp)
         city = rng.choice(len(world.cities), size=n, p=world.firm_city_weights[i])
         # New-economy status: the firms most engaged in R&D and high-tech products carry
         # the sector's new-economy share of value added.
@@ -186,11 +185,11 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float,
         new_economy[flagged] = True
         blocks.append({
             "sector": np.full(n, i), "city": city, "weight": np.full(n, weight),
-            "active": np.ones(n, bool), "age": age, "revenue": revenue,
+            "active": np.ones(n, bool), "founded": 2018.0 - age, "revenue": revenue,
             "tfp": tfp, "rd_rate": rd, "rd_base": rd, "tech_share": tech_share,
             **firm_parameters(sector),
             "niche_share": niche, "niche_market": _market(revenue, niche),
-            "cash": cash, "debt": debt, "assets": assets, "workers": workers,
+            "cash": cash, "debt": debt, "assets": assets,
             "new_economy": new_economy, "application": rng.random(n),
             "screening_noise": rng.standard_normal(n), "revenue_1y": revenue_1y,
             "revenue_2y": revenue_2y, "exit_quarter": np.full(n, -1),
@@ -213,7 +212,7 @@ def entrant_slots(world: World, cal: Params, scale: float) -> int:
 
 
 def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: np.ndarray,
-             market_growth: np.ndarray, row_weight: np.ndarray, slots: int,
+             market_growth: np.ndarray, row_weight: np.ndarray, slots: int, year: float,
              rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Column values for the quarter's new firms in the ten strong industries.
 
@@ -228,6 +227,7 @@ def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: n
         market_growth: Growth of each sector's markets since 2017 (factor).
         row_weight: Firms each row stands for, by sector.
         slots: Draws laid out per sector.
+        year: Founding year of the new firms.
         rng: The entry stream of this quarter.
     """
     beh = cal.behaviour
@@ -247,7 +247,7 @@ def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: n
     va_ratio = gr["va_ratio"][sector]
     city = (u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1).clip(0, len(world.cities) - 1)
     return {
-        "sector": sector, "city": city, "weight": row_weight[sector], "active": True, "age": 0.0,
+        "sector": sector, "city": city, "weight": row_weight[sector], "active": True, "founded": year,
         "revenue": revenue, "tfp": tfp, "rd_rate": rd, "rd_base": rd,
         "margin": gr["margin"][sector], "capital_output": gr["capital_output"][sector],
         "va_ratio": va_ratio, "growth_sigma": gr["growth_sigma"][sector],
@@ -257,7 +257,6 @@ def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: n
         # The niche market, deflated to 2017 so that the share is revenue / (market x trend).
         "niche_market": _market(revenue, niche) / market_growth[sector],
         "cash": revenue * gr["cash_to_revenue"][sector] * 2.0, "debt": 0.2 * assets, "assets": assets,
-        "workers": va_ratio * revenue * 1e5 / (gr["labour_productivity"][sector] * tfp),
         "new_economy": u[1] < beh.entrant_new_economy_share,
         "application": u[2], "screening_noise": z[4],
         "revenue_1y": revenue, "revenue_2y": revenue, "exit_quarter": -1,
