@@ -54,6 +54,7 @@ PLANT_SCHEMA: dict[str, type] = {
     "reserve": np.float64,  # coal mines: remaining reserves [Mt]; others: inf
     "surcharge": np.float64,  # electricity surcharge now faced [yuan/kWh]
     "profit": np.float64,  # [bn yuan per year]
+    "expected_profit": np.float64,  # adaptive expectation of operating profit [bn yuan per year]
     "upgrade_due": np.int16,  # quarter an upgrade in progress completes, -1 none
     "upgrade_plan": np.int8,  # FIX_* bits
     "upgrades": np.int16,  # completed upgrades
@@ -188,6 +189,7 @@ class PlantContext:
     replacement_ratio: float
     soe_exit_reluctance: float
     severance_years: float
+    expectation_weight: float  # weight of the latest quarter in expected profit
     surcharge_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, class) -> yuan/kWh
     gaps: np.ndarray  # (4, n) non-compliance by dimension: energy quota, emission, safety, scale
     closure_risk: np.ndarray  # per plant: probability non-compliance is caught
@@ -254,14 +256,16 @@ class OvercapacityFirm(Firm):
 
     @classmethod
     def settle(cls, plants: ColumnStore, ctx: PlantContext, cost: np.ndarray) -> np.ndarray:
-        """Book a quarter's profit into cash, borrowing to cover shortfalls.
+        """Book a quarter's profit into cash, borrowing to cover shortfalls; update expectations.
 
         Returns:
             Mask of plants that cannot cover their losses (bankrupt).
         """
         active = plants.active
-        profit = cls.operating_profit(plants, ctx, cost) - ctx.interest_rate * plants.debt
-        profit = np.where(active, profit, 0.0)
+        operating = np.where(active, cls.operating_profit(plants, ctx, cost), 0.0)
+        plants.expected_profit = plants.expected_profit + ctx.expectation_weight * (
+            operating - plants.expected_profit)
+        profit = np.where(active, operating - ctx.interest_rate * plants.debt, 0.0)
         plants.profit = profit
         taxed = np.where(profit > 0, profit * (1.0 - ctx.tax_rate), profit)
         cash = plants.cash + taxed / 4.0
@@ -311,8 +315,11 @@ class OvercapacityFirm(Firm):
         flow = plants.output * base
         fixed = plants.workers * ctx.wage[s] * 1e-9 + ctx.maintenance_rate * plants.assets
         margin_price = ctx.price[s]
-        profit0 = flow * (margin_price - cost0) - fixed
-        profit1 = cap_ratio * (flow * (margin_price - cost1) - fixed)
+        # Plants expect profit to follow their adaptive expectation; an upgrade changes
+        # it by the change in this quarter's profit it would bring.
+        current = flow * (margin_price - cost0) - fixed
+        profit0 = plants.expected_profit
+        profit1 = cap_ratio * (profit0 + flow * (cost0 - cost1))
 
         capacity = plants.capacity
         cost = (

@@ -218,6 +218,7 @@ class BehaviourConfig:
     soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants, in quarters
     soe_share: float = MISSING  # fraction of overcapacity plants that are state owned
     severance_years: float = MISSING  # severance paid on closure, in years of wages
+    expectation_weight: float = MISSING  # weight of the latest quarter in expected profit
     best_practice: float = MISSING  # lowest reachable intensity / 2017 sector mean
     maintenance_rate: float = MISSING  # maintenance spending / book assets, annual
     replacement_ratio: float = MISSING  # new capacity per unit replaced (capacity replacement)

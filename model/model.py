@@ -463,6 +463,7 @@ class ShandongModel(mesa.Model):
             maintenance_rate=float(beh.maintenance_rate), replacement_ratio=float(beh.replacement_ratio),
             soe_exit_reluctance=float(beh.soe_exit_reluctance),
             severance_years=float(beh.severance_years),
+            expectation_weight=float(beh.expectation_weight),
             surcharge_of=lambda rows, fuel, power, ule, eq: env.surcharge_of(plants, rows, fuel, power, ule, eq),
             gaps=np.zeros((4, plants.n), bool),
             closure_risk=np.zeros(plants.n), closure_quarters=np.zeros(plants.n),
@@ -500,6 +501,7 @@ class ShandongModel(mesa.Model):
         plants.utilisation = utilisation
         plants.output = utilisation * plants.capacity
         plants.profit = OvercapacityFirm.operating_profit(plants, ctx, cost)
+        plants.expected_profit = plants.profit
         self.electricity0 = self._plant_electricity(utilisation)
         self.coal_generation_share = float(self.params.calibration.economy.coal_generation_share)
 
