@@ -16,6 +16,7 @@ holds every value's unit and source.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -556,6 +557,7 @@ def validate(cfg: DictConfig) -> None:
 
     missing = sorted(OmegaConf.missing_keys(cfg))
     _check(not missing, missing[0] if missing else "", "???", "a value (this key has none)")
+    _check_known_keys(cfg, "")
     _check(cfg.seed >= 0, "seed", cfg.seed, "an integer >= 0")
     _check(0.0 < cfg.scale <= 1.0, "scale", cfg.scale, "a number in (0, 1]")
     databook(str(resolve_data_dir(cfg.data_dir)))  # missing or malformed data fails here
@@ -563,6 +565,22 @@ def validate(cfg: DictConfig) -> None:
     _validate_scenario(cfg.scenario)
     _validate_mix(cfg.policy_mix, cfg.calibration)
     _validate_targets(cfg.targets)
+
+
+def _check_known_keys(node: Any, path: str) -> None:
+    """Reject keys added to a schema node (``+key=value`` gets past Hydra's struct mode)."""
+    if not isinstance(node, DictConfig):
+        return
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        fields = [f.name for f in dataclasses.fields(schema)]
+        for key in node.keys():
+            _check(key in fields, f"{path}{key}", node._get_node(key)._value(),  # noqa: SLF001
+                   f"a key of {schema.__name__}: one of {', '.join(fields)}")
+    for key in node.keys():
+        child = node._get_node(key)  # noqa: SLF001 - without resolving interpolations
+        if isinstance(child, DictConfig):
+            _check_known_keys(child, f"{path}{key}.")
 
 
 def _validate_calibration(cal: DictConfig) -> None:

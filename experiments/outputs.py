@@ -1,0 +1,139 @@
+"""Result files of one run, written atomically into the run's folder.
+
+Files are first written into a hidden staging folder and moved into place when all
+of them exist; the completion marker ``_COMPLETE`` is written last. A run that fails
+leaves no result files (and no marker), so nothing half-written looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model.data import PROJECT_ROOT
+
+RESULT_FILES = ("timeseries.parquet", "scorecard.csv", "summary.json", "overview.png")
+COMPLETE = "_COMPLETE"
+FAILED = "_FAILED"
+STAGING = ".staging"
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "hydra-core", "omegaconf")
+
+
+def code_version() -> dict[str, Any]:
+    """The code's version: git commit and whether the work tree has uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip() != ""
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "unknown (not a git checkout)", None
+    try:
+        version = metadata.version("shandong-conversion-abm")
+    except metadata.PackageNotFoundError:
+        version = "not installed"
+    return {"git_commit": commit, "uncommitted_changes": dirty, "package_version": version}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages a result depends on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def final_indicators(timeseries: pd.DataFrame) -> dict[str, Any]:
+    """Province-wide indicators and sector values in the last quarter, as plain numbers."""
+    last = timeseries[timeseries["date"] == timeseries["date"].max()]
+    province = last[(last["sector"] == "all") & (last["city"] == "all")]
+    by_sector = last[(last["sector"] != "all") & (last["city"] == "all")]
+    sectors: dict[str, dict[str, float]] = {}
+    for row in by_sector.itertuples():
+        sectors.setdefault(row.indicator, {})[row.sector] = _number(row.value)
+    return {
+        "date": str(pd.Timestamp(last["date"].iloc[0]).date()),
+        "province": {row.indicator: _number(row.value) for row in province.itertuples()},
+        "by_sector": sectors,
+    }
+
+
+def _number(value: float) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def write_run(run_dir: Path, timeseries: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any],
+              plot: bool = True) -> list[Path]:
+    """Write a run's result files atomically.
+
+    Args:
+        run_dir: The run's folder (Hydra's output folder).
+        timeseries: Tidy quarterly series.
+        card: The scorecard.
+        summary: Contents of summary.json.
+        plot: Whether to draw overview.png.
+
+    Returns:
+        Paths of the files written.
+    """
+    staging = run_dir / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        table = pa.Table.from_pandas(timeseries, preserve_index=False)
+        meta = {b"shandong_abm": json.dumps({k: summary["run"][k] for k in ("seed", "policy_mix", "scenario",
+                                                                             "scale")}).encode()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+        pq.write_table(table, staging / "timeseries.parquet")
+        card.to_csv(staging / "scorecard.csv", index=False)
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str),
+                                              encoding="utf-8")
+        names = ["timeseries.parquet", "scorecard.csv", "summary.json"]
+        if plot:
+            from experiments.plots import overview
+
+            overview(timeseries, card, summary, staging / "overview.png")
+            names.append("overview.png")
+        written = []
+        for name in names:
+            os.replace(staging / name, run_dir / name)
+            written.append(run_dir / name)
+        (run_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S%z") + "\n", encoding="utf-8")
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_unfinished(run_dir: Path, hydra_log: str | None = None) -> bool:
+    """Remove a run folder that holds only Hydra's bookkeeping (after a user error).
+
+    Returns:
+        Whether the folder was removed.
+    """
+    if not run_dir.is_dir():
+        return False
+    allowed = {".hydra", STAGING}
+    if hydra_log:
+        allowed.add(hydra_log)
+    if all(entry.name in allowed or entry.suffix == ".log" for entry in run_dir.iterdir()):
+        shutil.rmtree(run_dir)
+        return True
+    return False
