@@ -216,9 +216,14 @@ class OvercapacityFirm(Firm):
     store = "plants"
 
     @staticmethod
-    def marginal_cost(plants: ColumnStore, ctx: PlantContext, surcharge: np.ndarray | None = None,
-                      fuel: np.ndarray | None = None, power: np.ndarray | None = None,
-                      rows: np.ndarray | None = None) -> np.ndarray:
+    def marginal_cost(
+        plants: ColumnStore,
+        ctx: PlantContext,
+        surcharge: np.ndarray | None = None,
+        fuel: np.ndarray | None = None,
+        power: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Marginal cost [yuan per base unit]: materials, fuel and electricity with surcharge.
 
         With ``rows``, the cost of those plants only (``surcharge``, ``fuel`` and ``power``
@@ -236,8 +241,7 @@ class OvercapacityFirm(Firm):
         )
 
     @staticmethod
-    def utilisation(price: np.ndarray, cost: np.ndarray, steepness: np.ndarray,
-                    offset: np.ndarray) -> np.ndarray:
+    def utilisation(price: np.ndarray, cost: np.ndarray, steepness: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Utilisation chosen at a price: a smooth step in the price-cost margin.
 
         ``1 / (1 + exp(-(steepness * (price / cost - 1) + offset)))``; ``offset`` is
@@ -246,8 +250,7 @@ class OvercapacityFirm(Firm):
         return 1.0 / (1.0 + np.exp(-(steepness * (price / cost - 1.0) + offset)))
 
     @classmethod
-    def operating_profit(cls, plants: ColumnStore, ctx: PlantContext,
-                         cost: np.ndarray) -> np.ndarray:
+    def operating_profit(cls, plants: ColumnStore, ctx: PlantContext, cost: np.ndarray) -> np.ndarray:
         """Operating profit [bn yuan per year] before interest and tax."""
         s = plants.sector
         flow = plants.output * ctx.base[s] * 1e-9  # billions of base units per year
@@ -263,8 +266,7 @@ class OvercapacityFirm(Firm):
         """
         active = plants.active
         operating = np.where(active, cls.operating_profit(plants, ctx, cost), 0.0)
-        plants.expected_profit = plants.expected_profit + ctx.expectation_weight * (
-            operating - plants.expected_profit)
+        plants.expected_profit = plants.expected_profit + ctx.expectation_weight * (operating - plants.expected_profit)
         profit = np.where(active, operating - ctx.interest_rate * plants.debt, 0.0)
         plants.profit = profit
         taxed = np.where(profit > 0, profit * (1.0 - ctx.tax_rate), profit)
@@ -293,12 +295,14 @@ class OvercapacityFirm(Firm):
         q = ctx.quarter
         free = plants.active & (plants.upgrade_due < 0)
         base = ctx.base[s] * 1e-9
-        fuel, power, ule, safety, scale = (plants.fuel_intensity, plants.power_intensity,
-                                           plants.ule_unmet, plants.safety_gap, plants.plant_scale)
+        fuel, power, ule, safety = (plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap)
         gaps = ctx.gaps
         plan = np.zeros(plants.n, np.int8)
-        plan |= np.where((fuel > ctx.intensity_floor_fuel[s] * 1.0001)
-                         | (power > ctx.intensity_floor_power[s] * 1.0001), FIX_ENERGY, 0).astype(np.int8)
+        plan |= np.where(
+            (fuel > ctx.intensity_floor_fuel[s] * 1.0001) | (power > ctx.intensity_floor_power[s] * 1.0001),
+            FIX_ENERGY,
+            0,
+        ).astype(np.int8)
         plan |= np.where(ule > 0, FIX_EMISSION, 0).astype(np.int8)
         plan |= np.where(gaps[2], FIX_SAFETY, 0).astype(np.int8)
         plan |= np.where(gaps[3], FIX_SCALE, 0).astype(np.int8)
@@ -308,16 +312,12 @@ class OvercapacityFirm(Firm):
         power1 = np.where(plan & FIX_ENERGY, np.maximum(power * (1 - gain), ctx.intensity_floor_power[s]), power)
         ule1 = np.where(plan & FIX_EMISSION, 0, ule).astype(np.int8)
         cap_ratio = np.where(plan & FIX_SCALE, ctx.replacement_ratio, 1.0)
-        surcharge1 = ctx.surcharge_of(np.arange(plants.n), fuel1, power1, ule1,
-                                      plants.equipment_class)
+        surcharge1 = ctx.surcharge_of(np.arange(plants.n), fuel1, power1, ule1, plants.equipment_class)
         cost0 = cls.marginal_cost(plants, ctx)
         cost1 = cls.marginal_cost(plants, ctx, surcharge1, fuel1, power1)
         flow = plants.output * base
-        fixed = plants.workers * ctx.wage[s] * 1e-9 + ctx.maintenance_rate * plants.assets
-        margin_price = ctx.price[s]
         # Plants expect profit to follow their adaptive expectation; an upgrade changes
         # it by the change in this quarter's profit it would bring.
-        current = flow * (margin_price - cost0) - fixed
         profit0 = plants.expected_profit
         profit1 = cap_ratio * (profit0 + flow * (cost0 - cost1))
 
@@ -342,8 +342,12 @@ class OvercapacityFirm(Firm):
         keep = (1.0 - ctx.closure_risk) * normal + ctx.closure_risk * closing
 
         fixes_in_time = ctx.closure_quarters >= lag
-        upgrade_value = (annuity_lag * profit0 / 4 + (annuity_h - annuity_lag) * profit1 / 4
-                         - cost + delta_h * ctx.salvage_share[s] * (plants.assets + cost))
+        upgrade_value = (
+            annuity_lag * profit0 / 4
+            + (annuity_h - annuity_lag) * profit1 / 4
+            - cost
+            + delta_h * ctx.salvage_share[s] * (plants.assets + cost)
+        )
         upgrade_value = np.where(fixes_in_time | (ctx.closure_risk == 0), upgrade_value, -np.inf)
         room = plants.cash + np.maximum(ctx.max_debt_ratio * (plants.assets + cost) - plants.debt, 0)
         affordable = (cost > 0) & (cost <= room)
@@ -352,8 +356,11 @@ class OvercapacityFirm(Firm):
         wage_bill = plants.workers * ctx.wage[s] * 1e-9
         # Exiting recovers part of the assets but pays severance; state owners also weigh
         # the social cost of lay-offs.
-        exit_value = (salvage - ctx.severance_years * wage_bill
-                      - np.where(plants.soe, ctx.soe_exit_reluctance * wage_bill / 4, 0.0))
+        exit_value = (
+            salvage
+            - ctx.severance_years * wage_bill
+            - np.where(plants.soe, ctx.soe_exit_reluctance * wage_bill / 4, 0.0)
+        )
 
         upgrade = free & (upgrade_value > keep) & (upgrade_value > exit_value)
         leave = free & ~upgrade & (exit_value > keep)
@@ -383,11 +390,13 @@ class OvercapacityFirm(Firm):
         gain = ctx.upgrade_gain[s]
         energy = done & (plan & FIX_ENERGY).astype(bool)
         plants.fuel_intensity = np.where(
-            energy, np.maximum(plants.fuel_intensity * (1 - gain), ctx.intensity_floor_fuel[s]),
-            plants.fuel_intensity)
+            energy, np.maximum(plants.fuel_intensity * (1 - gain), ctx.intensity_floor_fuel[s]), plants.fuel_intensity
+        )
         plants.power_intensity = np.where(
-            energy, np.maximum(plants.power_intensity * (1 - gain), ctx.intensity_floor_power[s]),
-            plants.power_intensity)
+            energy,
+            np.maximum(plants.power_intensity * (1 - gain), ctx.intensity_floor_power[s]),
+            plants.power_intensity,
+        )
         plants.ule_unmet = np.where(done & (plan & FIX_EMISSION).astype(bool), 0, plants.ule_unmet)
         plants.safety_gap = np.where(done & (plan & FIX_SAFETY).astype(bool), 0.0, plants.safety_gap)
         replace = done & (plan & FIX_SCALE).astype(bool)
@@ -406,8 +415,9 @@ class OvercapacityFirm(Firm):
         return released
 
     @classmethod
-    def decide_exit(cls, plants: ColumnStore, bankrupt: np.ndarray, voluntary: np.ndarray,
-                    depleted: np.ndarray) -> np.ndarray:
+    def decide_exit(
+        cls, plants: ColumnStore, bankrupt: np.ndarray, voluntary: np.ndarray, depleted: np.ndarray
+    ) -> np.ndarray:
         """Combine the exit causes into one reason per row (0: stays)."""
         reason = np.zeros(plants.n, np.int8)
         reason[voluntary] = EXIT_VOLUNTARY
@@ -459,8 +469,7 @@ class GrowthFirm(Firm):
         return self.model.accounts.firm_workers(self.row)
 
     @classmethod
-    def decide_investment(cls, firms: ColumnStore, ctx: GrowthContext, shock: np.ndarray,
-                          event: np.ndarray) -> None:
+    def decide_investment(cls, firms: ColumnStore, ctx: GrowthContext, shock: np.ndarray, event: np.ndarray) -> None:
         """Grow revenue for one quarter, financing expansion from cash, then debt.
 
         Args:
@@ -479,8 +488,9 @@ class GrowthFirm(Firm):
         if innovating.size:
             growth[innovating] += ctx.innovation_jump
             firms.set_value("tfp", innovating, firms.tfp[innovating] * np.exp(ctx.innovation_jump))
-            firms.set_value("tech_share", innovating,
-                            np.minimum(firms.tech_share[innovating] + ctx.innovation_tech_step, 1.0))
+            firms.set_value(
+                "tech_share", innovating, np.minimum(firms.tech_share[innovating] + ctx.innovation_tech_step, 1.0)
+            )
         revenue, cash, debt, assets = firms.revenue, firms.cash, firms.debt, firms.assets
         capital = firms.capital_output * revenue
         need = capital * np.expm1(np.maximum(growth, 0.0))
@@ -532,8 +542,7 @@ class GrowthFirm(Firm):
         return bankrupt
 
     @classmethod
-    def decide_exit(cls, firms: ColumnStore, ctx: GrowthContext, bankrupt: np.ndarray,
-                    event: np.ndarray) -> np.ndarray:
+    def decide_exit(cls, firms: ColumnStore, ctx: GrowthContext, bankrupt: np.ndarray, event: np.ndarray) -> np.ndarray:
         """Exit reason per row: bankruptcy, or the exogenous hazard (0: stays)."""
         hazard = (event > 1.0 - ctx.exit_hazard / 4.0) & firms.active
         reason = np.where(hazard, EXIT_VOLUNTARY, 0)

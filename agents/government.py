@@ -125,8 +125,9 @@ class ConversionFund(mesa.Agent):
         """Money paid in and not yet invested [yuan]."""
         return self.ledger.total("idle")
 
-    def invest(self, quarter: int, rows: np.ndarray, sectors: np.ndarray, amounts: np.ndarray,
-               co_investment: float) -> np.ndarray:
+    def invest(
+        self, quarter: int, rows: np.ndarray, sectors: np.ndarray, amounts: np.ndarray, co_investment: float
+    ) -> np.ndarray:
         """Move idle money into firms, drawing from each source pro rata.
 
         Args:
@@ -162,9 +163,17 @@ class ConversionFund(mesa.Agent):
         self.deals.append(Deals(quarter, rows, sectors, amounts, co))
         return co
 
-    def select(self, firms: ColumnStore, candidates: np.ndarray, budget: np.ndarray, rule: str,
-               noise_scale: float, ticket_to_revenue: float, max_ticket: float,
-               order_draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def select(
+        self,
+        firms: ColumnStore,
+        candidates: np.ndarray,
+        budget: np.ndarray,
+        rule: str,
+        noise_scale: float,
+        ticket_to_revenue: float,
+        max_ticket: float,
+        order_draws: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Pick investees from the deal pipeline until each sector's budget is used.
 
         Args:
@@ -185,8 +194,12 @@ class ConversionFund(mesa.Agent):
         sector = firms.sector[candidates]
         if rule == "quality":
             growth = np.log(firms.revenue[candidates] / np.maximum(firms.revenue_1y[candidates], 1e-12))
-            signal = (np.log(firms.tfp[candidates]) + 10.0 * firms.rd_rate[candidates] + growth
-                      + noise_scale * firms.screening_noise[candidates])
+            signal = (
+                np.log(firms.tfp[candidates])
+                + 10.0 * firms.rd_rate[candidates]
+                + growth
+                + noise_scale * firms.screening_noise[candidates]
+            )
         else:
             signal = order_draws
         order = np.lexsort((-signal, sector))  # by sector, best first
@@ -231,8 +244,7 @@ class Regulator(mesa.Agent):
             return self.start + self.interval - 1 - quarter
         return (self.interval - 1 - (quarter - self.start) % self.interval) % self.interval
 
-    def inspect(self, plants: ColumnStore, noncompliant: np.ndarray, draws: np.ndarray,
-                quarter: int) -> np.ndarray:
+    def inspect(self, plants: ColumnStore, noncompliant: np.ndarray, draws: np.ndarray, quarter: int) -> np.ndarray:
         """Flag non-compliant plants found this quarter; return the newly flagged mask."""
         found = plants.active & noncompliant & ~plants.flagged & (draws < self.detection)
         plants.flagged = plants.flagged | found
@@ -250,8 +262,9 @@ class Regulator(mesa.Agent):
         plants.flagged = flagged & noncompliant
         return flagged & noncompliant & (plants.deadline <= quarter)
 
-    def closure_risk(self, plants: ColumnStore, noncompliant: np.ndarray,
-                     quarter: int) -> tuple[np.ndarray, np.ndarray]:
+    def closure_risk(
+        self, plants: ColumnStore, noncompliant: np.ndarray, quarter: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """What a plant expects: probability of forced closure and quarters until it.
 
         Flagged plants close at their deadline for sure; unflagged non-compliant plants
@@ -275,8 +288,7 @@ class City(mesa.Agent):
         core: One of the three cores.
     """
 
-    def __init__(self, model: mesa.Model, name: str, coastal: bool, channel: bool,
-                 core: bool) -> None:
+    def __init__(self, model: mesa.Model, name: str, coastal: bool, channel: bool, core: bool) -> None:
         super().__init__(model)
         self.name = name
         self.coastal = coastal

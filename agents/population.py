@@ -33,8 +33,7 @@ class ColumnStore:
 
     def __init__(self, schema: Mapping[str, np.dtype | type], capacity: int) -> None:
         object.__setattr__(self, "_schema", {k: np.dtype(v) for k, v in schema.items()})
-        object.__setattr__(self, "_data", {k: np.zeros(max(capacity, 1), dt)
-                                           for k, dt in self._schema.items()})
+        object.__setattr__(self, "_data", {k: np.zeros(max(capacity, 1), dt) for k, dt in self._schema.items()})
         object.__setattr__(self, "n", 0)
 
     @property
@@ -115,12 +114,12 @@ class Block:
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
-            return self._store._data[name][self.start: self.stop]
+            return self._store._data[name][self.start : self.stop]
         except KeyError:
             raise AttributeError(f"no column {name!r}") from None
 
     def __setattr__(self, name: str, value: object) -> None:
-        self._store._data[name][self.start: self.stop] = value
+        self._store._data[name][self.start : self.stop] = value
 
     def set_value(self, name: str, rows: np.ndarray, value: object) -> None:
         """Write cells of rows given relative to the block."""

@@ -91,11 +91,18 @@ def main(argv: list[str] | None = None) -> None:
     for i in range(args.runs):
         results.append(one_run(seed=i, policy_mix=args.policy_mix))
         r = results[-1]
-        print(f"run {i + 1}/{args.runs}: {r['run_s']:.3f} s (build {r['build_s']:.3f} s), "
-              f"{r['quarter_ms']:.2f} ms/quarter, activation {r['activation_ms']:.1f} ms, "
-              f"ratio {r['ratio']:.3f}", file=sys.stderr)
-    probe = subprocess.run([sys.executable, "-m", "experiments.bench", "--memory-probe",
-                            "--policy-mix", args.policy_mix], capture_output=True, text=True, check=True)
+        print(
+            f"run {i + 1}/{args.runs}: {r['run_s']:.3f} s (build {r['build_s']:.3f} s), "
+            f"{r['quarter_ms']:.2f} ms/quarter, activation {r['activation_ms']:.1f} ms, "
+            f"ratio {r['ratio']:.3f}",
+            file=sys.stderr,
+        )
+    probe = subprocess.run(
+        [sys.executable, "-m", "experiments.bench", "--memory-probe", "--policy-mix", args.policy_mix],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     peak = json.loads(probe.stdout.strip().splitlines()[-1])["peak_mb"]
 
     def median(key: str) -> float:

@@ -35,10 +35,20 @@ PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "hydra-
 def code_version() -> dict[str, Any]:
     """The code's version: git commit and whether the work tree has uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip() != ""
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=10,
+            ).stdout.strip()
+            != ""
+        )
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "unknown (not a git checkout)", None
     try:
@@ -79,8 +89,9 @@ def _number(value: float) -> float | None:
     return None if np.isnan(value) else value
 
 
-def write_run(run_dir: Path, timeseries: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any],
-              plot: bool = True) -> list[Path]:
+def write_run(
+    run_dir: Path, timeseries: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], plot: bool = True
+) -> list[Path]:
     """Write a run's result files atomically.
 
     Args:
@@ -99,13 +110,17 @@ def write_run(run_dir: Path, timeseries: pd.DataFrame, card: pd.DataFrame, summa
     staging.mkdir(parents=True)
     try:
         table = pa.Table.from_pandas(timeseries, preserve_index=False)
-        meta = {b"shandong_abm": json.dumps({k: summary["run"][k] for k in ("seed", "policy_mix", "scenario",
-                                                                             "scale")}).encode()}
+        meta = {
+            b"shandong_abm": json.dumps(
+                {k: summary["run"][k] for k in ("seed", "policy_mix", "scenario", "scale")}
+            ).encode()
+        }
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
         pq.write_table(table, staging / "timeseries.parquet")
         card.to_csv(staging / "scorecard.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str),
-                                              encoding="utf-8")
+        (staging / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         names = ["timeseries.parquet", "scorecard.csv", "summary.json"]
         if plot:
             from experiments.plots import overview

@@ -10,14 +10,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 TARGET_STYLE = {"color": "crimson", "linestyle": "--", "linewidth": 1.2}
 OVERCAPACITY = ("steel", "coal", "electrolytic_aluminium", "coal_power", "building_materials", "low_speed_ev")
 LABELS = {
-    "steel": "Steel", "coal": "Coal", "electrolytic_aluminium": "Aluminium", "coal_power": "Coal power",
-    "building_materials": "Cement & glass", "low_speed_ev": "Low-speed EVs",
+    "steel": "Steel",
+    "coal": "Coal",
+    "electrolytic_aluminium": "Aluminium",
+    "coal_power": "Coal power",
+    "building_materials": "Cement & glass",
+    "low_speed_ev": "Low-speed EVs",
 }
 
 
@@ -51,9 +55,12 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
     run = summary["run"]
     met = int(card["met"].sum())
-    fig.suptitle(f"Shandong new-old driver conversion, 2018-2022 — mix '{run['policy_mix']}', scenario "
-                 f"'{run['scenario']}', seed {run['seed']}, scale {run['scale']} — {met} of {len(card)} "
-                 f"targets met", fontsize=12)
+    fig.suptitle(
+        f"Shandong new-old driver conversion, 2018-2022 — mix '{run['policy_mix']}', scenario "
+        f"'{run['scenario']}', seed {run['seed']}, scale {run['scale']} — {met} of {len(card)} "
+        f"targets met",
+        fontsize=12,
+    )
 
     ax = axes[0, 0]
     ax.plot(_series(ts, "output", "steel"), label="crude steel output")
@@ -91,9 +98,11 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
     ax.legend(loc="upper left", fontsize=8)
 
     ax = axes[1, 1]
-    for indicator, name, color in (("gazelle_firms", "gazelles", "tab:blue"),
-                                   ("unicorn_firms", "unicorns", "tab:orange"),
-                                   ("champion_firms", "single champions", "tab:green")):
+    for indicator, name, color in (
+        ("gazelle_firms", "gazelles", "tab:blue"),
+        ("unicorn_firms", "unicorns", "tab:orange"),
+        ("champion_firms", "single champions", "tab:green"),
+    ):
         ax.plot(_series(ts, indicator), label=name, color=color)
         target = _target(card, indicator)
         if target is not None:
@@ -103,8 +112,12 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
     ax.legend(fontsize=8)
 
     ax = axes[1, 2]
-    for indicator, name in (("fund_subscribed", "subscribed"), ("fund_invested", "invested"),
-                            ("fund_idle", "paid in, idle"), ("fund_social_capital", "social capital drawn in")):
+    for indicator, name in (
+        ("fund_subscribed", "subscribed"),
+        ("fund_invested", "invested"),
+        ("fund_idle", "paid in, idle"),
+        ("fund_social_capital", "social capital drawn in"),
+    ):
         ax.plot(_series(ts, indicator), label=name)
     ax.set_title("Conversion fund [bn yuan]")
     ax.legend(fontsize=8)

@@ -55,26 +55,40 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False) -> dict[str, A
     validate(cfg)
     model = ShandongModel(config=cfg)
     if not quiet:
-        print(f"built {model.plants.n} plants and {model.firms.n} firms (scale {model.scale}) in "
-              f"{time.time() - started:.1f} s; simulating 2018Q1-2022Q4 under '{cfg.policy_mix.name}'...",
-              flush=True)
+        print(
+            f"built {model.plants.n} plants and {model.firms.n} firms (scale {model.scale}) in "
+            f"{time.time() - started:.1f} s; simulating 2018Q1-2022Q4 under '{cfg.policy_mix.name}'...",
+            flush=True,
+        )
     model.run()
     timeseries = model.timeseries()
     card = scorecard(timeseries, as_params(cfg.targets).entries)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     summary = {
         "run": {
-            "seed": model.seed, "scale": model.scale, "policy_mix": cfg.policy_mix.name,
-            "scenario": cfg.scenario.name, "calibration": cfg.calibration.name, "targets": cfg.targets.name,
-            "run_dir": str(run_dir), "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+            "seed": model.seed,
+            "scale": model.scale,
+            "policy_mix": cfg.policy_mix.name,
+            "scenario": cfg.scenario.name,
+            "calibration": cfg.calibration.name,
+            "targets": cfg.targets.name,
+            "run_dir": str(run_dir),
+            "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
             "wall_seconds": round(time.time() - started, 3),
         },
         "targets_met": int(card["met"].sum()),
-        "targets_total": int(len(card)),
-        "targets": {row.target: {"met": bool(row.met), "simulated": outputs._number(row.simulated),
-                                 "target": row.target_value, "comparison": row.comparison,
-                                 "gap": outputs._number(row.gap), "date": row.date}
-                    for row in card.itertuples()},
+        "targets_total": len(card),
+        "targets": {
+            row.target: {
+                "met": bool(row.met),
+                "simulated": outputs._number(row.simulated),
+                "target": row.target_value,
+                "comparison": row.comparison,
+                "gap": outputs._number(row.gap),
+                "date": row.date,
+            }
+            for row in card.itertuples()
+        },
         "final_indicators": outputs.final_indicators(timeseries),
         "code_version": outputs.code_version(),
         "package_versions": outputs.package_versions(),
@@ -96,9 +110,12 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
     if not sweeping:
         try:
             return simulate(cfg, run_dir)
-        except ConfigError as exc:
+        except Exception as exc:
+            line = describe_error(exc)
+            if line is None:  # a bug, not a user mistake: keep the traceback
+                raise
             outputs.remove_unfinished(run_dir)
-            fail(str(exc))
+            fail(line)
     if (run_dir / outputs.COMPLETE).exists():
         return None  # finished by an earlier attempt at this sweep
     try:
@@ -106,7 +123,8 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
     except Exception as exc:  # a failing run is recorded and does not stop the sweep
         (run_dir / outputs.FAILED).write_text(
             f"{describe_error(exc) or type(exc).__name__ + ': ' + str(exc)}\n\n{traceback.format_exc()}",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         return None
 
 
@@ -124,15 +142,17 @@ def _override_value(key: str) -> str:
 
 
 def _siblings(full_key: str) -> tuple[list[str], bool]:
-    """Keys allowed next to ``full_key`` in the default config, and whether the parent is an
-    open mapping (schedules, weights) to which ``+key=value`` adds an entry."""
+    """Keys allowed next to ``full_key`` in the default config, and whether they form a mapping.
+
+    Open mappings (schedules, weights) take new entries with ``+key={...}``.
+    """
     from model.config import compose
 
     try:
         node = compose([])
         for part in full_key.split(".")[:-1]:
             node = node[part]
-        return sorted(str(k) for k in node.keys()), OmegaConf.get_type(node) is dict
+        return sorted(str(k) for k in node), OmegaConf.get_type(node) is dict
     except Exception:  # the parent itself does not exist
         return [], False
 
@@ -167,8 +187,10 @@ def describe_error(exc: BaseException) -> str | None:
         name, _, value = override.lstrip("+~").partition("=")
         parent, _, child = name.rpartition(".")
         if child[:1].isdigit():  # quarters such as 2021Q4 cannot be a key path element
-            return (f"{name}={value!r} is not allowed: a key cannot start with a digit; expected "
-                    f"{parent}={{{child}:{value}}} (or +{parent}={{{child}:{value}}} to add an entry)")
+            return (
+                f"{name}={value!r} is not allowed: a key cannot start with a digit; expected "
+                f"{parent}={{{child}:{value}}} (or +{parent}={{{child}:{value}}} to add an entry)"
+            )
         return f"{override!r} is not allowed: expected an override such as key=value ({text})"
     for error in chain:
         if isinstance(error, ValidationError):
@@ -182,8 +204,10 @@ def describe_error(exc: BaseException) -> str | None:
             expected = f"one of {', '.join(allowed)}" if allowed else "a key of the config"
             parent, _, child = key.rpartition(".")
             hint = f" (to add an entry, write +{parent}={{{child}:...}})" if mapping else ""
-            return f"{key}={_override_value(key)!r} is not allowed: {key.rpartition('.')[2]!r} is not a " \
-                   f"config key here; expected {expected}{hint}"
+            return (
+                f"{key}={_override_value(key)!r} is not allowed: {key.rpartition('.')[2]!r} is not a "
+                f"config key here; expected {expected}{hint}"
+            )
     if isinstance(exc, (ConfigCompositionException, OmegaConfBaseException)):
         return str(exc).splitlines()[0]
     return None

@@ -53,7 +53,7 @@ class Accounts:
         roe_shock = np.ones(21)
         for shock in scen.shocks.values():
             if "all" in shock.sectors:
-                roe_shock[quarter_index(shock.start): quarter_index(shock.end) + 1] *= 1.0 + shock.size
+                roe_shock[quarter_index(shock.start) : quarter_index(shock.end) + 1] *= 1.0 + shock.size
         self.roe_trend = self.roe_trend * roe_shock
         self.roe_lp_trend = (1.0 + scen.roe_labour_productivity_growth) ** quarters
         self.energy_trend = (1.0 + scen.roe_energy_intensity_change) ** quarters
@@ -65,36 +65,59 @@ class Accounts:
         p = self._plant_flows()
         f = self._firm_flows(0)
         modelled_va = p["va"].sum() + f["va"].sum()
-        self.roe_va0 = self._residual(self.gdp0 - modelled_va, "calibration.economy.gdp_2017",
-                                      self.gdp0, "a GDP above the modelled value added")
+        self.roe_va0 = self._residual(
+            self.gdp0 - modelled_va, "calibration.economy.gdp_2017", self.gdp0, "a GDP above the modelled value added"
+        )
         employment0 = self.gdp0 * 1e5 / econ.labour_productivity_2017
-        firm_workers = np.bincount(model.firms.sector, weights=f["workers_x_lp"], minlength=N_GR) \
-            / self.labour_productivity(0)
+        firm_workers = np.bincount(
+            model.firms.sector, weights=f["workers_x_lp"], minlength=N_GR
+        ) / self.labour_productivity(0)
         self.roe_employment0 = self._residual(
             employment0 - p["workers"].sum() - firm_workers.sum(),
-            "calibration.economy.labour_productivity_2017", econ.labour_productivity_2017,
-            "a productivity that leaves room for employment outside the modelled firms")
-        self.roe_ne0 = self._share((econ.new_economy_share_2017 * self.gdp0 - f["va_ne"]) / self.roe_va0,
-                                   "calibration.economy.new_economy_share_2017",
-                                   econ.new_economy_share_2017)
-        self.roe_rd0 = self._residual(econ.rd_intensity_2017 * self.gdp0 - f["rd"],
-                                      "calibration.economy.rd_intensity_2017", econ.rd_intensity_2017,
-                                      "an R&D total above the modelled firms' R&D") / self.roe_va0
-        roe_ind_va = self._residual(econ.industrial_va_2017 - p["va"].sum() - f["va_manuf"],
-                                    "calibration.economy.industrial_va_2017", econ.industrial_va_2017,
-                                    "an industrial value added above the modelled industry's")
+            "calibration.economy.labour_productivity_2017",
+            econ.labour_productivity_2017,
+            "a productivity that leaves room for employment outside the modelled firms",
+        )
+        self.roe_ne0 = self._share(
+            (econ.new_economy_share_2017 * self.gdp0 - f["va_ne"]) / self.roe_va0,
+            "calibration.economy.new_economy_share_2017",
+            econ.new_economy_share_2017,
+        )
+        self.roe_rd0 = (
+            self._residual(
+                econ.rd_intensity_2017 * self.gdp0 - f["rd"],
+                "calibration.economy.rd_intensity_2017",
+                econ.rd_intensity_2017,
+                "an R&D total above the modelled firms' R&D",
+            )
+            / self.roe_va0
+        )
+        roe_ind_va = self._residual(
+            econ.industrial_va_2017 - p["va"].sum() - f["va_manuf"],
+            "calibration.economy.industrial_va_2017",
+            econ.industrial_va_2017,
+            "an industrial value added above the modelled industry's",
+        )
         self.roe_ind_output0 = econ.industrial_output_ratio * roe_ind_va
         industrial_output = p["gross"].sum() + f["gross_manuf"] + self.roe_ind_output0
         self.roe_ht0 = self._share(
             (econ.high_tech_output_share_2017 * industrial_output - f["gross_ht"]) / self.roe_ind_output0,
-            "calibration.economy.high_tech_output_share_2017", econ.high_tech_output_share_2017)
-        roe_energy = self._residual(econ.energy_2017 - p["energy"].sum() - f["energy"].sum(),
-                                    "calibration.economy.energy_2017", econ.energy_2017,
-                                    "an energy total above the modelled firms' use")
+            "calibration.economy.high_tech_output_share_2017",
+            econ.high_tech_output_share_2017,
+        )
+        roe_energy = self._residual(
+            econ.energy_2017 - p["energy"].sum() - f["energy"].sum(),
+            "calibration.economy.energy_2017",
+            econ.energy_2017,
+            "an energy total above the modelled firms' use",
+        )
         self.roe_energy_intensity0 = roe_energy / self.roe_va0
-        roe_coal = self._residual(econ.coal_2017 - p["coal"].sum() - f["coal"].sum(),
-                                  "calibration.economy.coal_2017", econ.coal_2017,
-                                  "a coal total above the modelled firms' use")
+        roe_coal = self._residual(
+            econ.coal_2017 - p["coal"].sum() - f["coal"].sum(),
+            "calibration.economy.coal_2017",
+            econ.coal_2017,
+            "a coal total above the modelled firms' use",
+        )
         self.roe_coal_per_energy0 = roe_coal / roe_energy
         self.roe_lp0 = self.roe_va0 / self.roe_employment0
 
@@ -108,8 +131,9 @@ class Accounts:
     def count_titles(self) -> None:
         """Count recognised firms by sector (after each annual review)."""
         firms = self.model.firms
-        self.titles = {t: self._by_sector_city("firms", firms.weight * getattr(firms, t), N_GR).sum(1)
-                       for t in self.TITLES}
+        self.titles = {
+            t: self._by_sector_city("firms", firms.weight * getattr(firms, t), N_GR).sum(1) for t in self.TITLES
+        }
 
     def firms_entered(self, sector: np.ndarray, city: np.ndarray, weight: np.ndarray) -> None:
         """New firms (without titles) join the counts."""
@@ -121,8 +145,7 @@ class Accounts:
         sector, weight = firms.sector[rows], firms.weight[rows]
         np.add.at(self.firm_count, (sector, firms.city[rows]), -weight)
         for title in self.TITLES:
-            self.titles[title] -= np.bincount(sector, weights=weight * getattr(firms, title)[rows],
-                                              minlength=N_GR)
+            self.titles[title] -= np.bincount(sector, weights=weight * getattr(firms, title)[rows], minlength=N_GR)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -144,8 +167,12 @@ class Accounts:
         s = plants.sector
         w = plants.weight
         flow = w * plants.output * oc["base_units_per_unit"][s] * 1e-9  # bn base units / yr
-        unit_va = oc["price"][s] - plants.nonenergy_cost - plants.fuel_intensity * oc["fuel_price"][s] \
+        unit_va = (
+            oc["price"][s]
+            - plants.nonenergy_cost
+            - plants.fuel_intensity * oc["fuel_price"][s]
             - plants.power_intensity * oc["tariff"][s]
+        )
         energy = flow * plants.fuel_intensity  # bn kgce = Mtce
         return {
             "va": flow * unit_va,
@@ -218,8 +245,7 @@ class Accounts:
         if code is None or code.size != columns.n:
             code = columns.sector.astype(np.intp) * self.n_cities + columns.city
             self._codes[store] = code
-        return np.bincount(code, weights=values, minlength=n_sectors * self.n_cities).reshape(
-            n_sectors, self.n_cities)
+        return np.bincount(code, weights=values, minlength=n_sectors * self.n_cities).reshape(n_sectors, self.n_cities)
 
     # ------------------------------------------------------------------ recording
     def record(self, q: int) -> None:
@@ -227,7 +253,7 @@ class Accounts:
         m = self.model
         rec = self.recorder
         world = m.world
-        plants, firms = m.plants, m.firms
+        plants = m.plants
         p = self._plant_flows()
         f = self._firm_flows(q)
 
@@ -285,18 +311,27 @@ class Accounts:
         rec.put(q, "capacity", "sector", capacity)
         rec.put(q, "capacity", "sector_city", p_capacity)
         rec.put(q, "output", "sector", output)
-        rec.put(q, "capacity_utilisation", "sector",
-                np.divide(output, capacity, out=np.zeros(N_OC), where=capacity > 0))
+        rec.put(
+            q, "capacity_utilisation", "sector", np.divide(output, capacity, out=np.zeros(N_OC), where=capacity > 0)
+        )
         rec.put(q, "capacity_exited", "sector", m.capacity_exited)
         rec.put(q, "price", "sector", m.markets.price)
         steel = world.oc_index("steel")
         steel_city = p_capacity[steel]
         if self.channel_capacity0 is None:
             self.channel_capacity0 = float(steel_city @ world.channel)
-        rec.put(q, "steel_channel_capacity_exited_share", "sector",
-                1.0 - float(steel_city @ world.channel) / self.channel_capacity0)
-        rec.put(q, "steel_coastal_capacity_share", "sector",
-                float(steel_city @ world.coastal) / max(float(steel_city.sum()), 1e-12))
+        rec.put(
+            q,
+            "steel_channel_capacity_exited_share",
+            "sector",
+            1.0 - float(steel_city @ world.channel) / self.channel_capacity0 if self.channel_capacity0 > 0 else np.nan,
+        )
+        rec.put(
+            q,
+            "steel_coastal_capacity_share",
+            "sector",
+            float(steel_city @ world.coastal) / max(float(steel_city.sum()), 1e-12),
+        )
 
         ledger = m.fund.ledger
         rec.put(q, "fund_subscribed", "all", ledger.total("subscribed") / 1e9)

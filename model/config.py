@@ -17,6 +17,7 @@ holds every value's unit and source.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -522,13 +523,11 @@ def _distribution(values: list[float], key: str, length: int | None = None) -> N
     _check(abs(sum(values) - 1.0) < 1e-6, key, list(values), "shares summing to 1")
 
 
-def _schedule(
-    schedule: dict[str, float], key: str, tighten: str, share: bool = False
-) -> list[tuple[int, float]]:
+def _schedule(schedule: dict[str, float], key: str, tighten: str, share: bool = False) -> list[tuple[int, float]]:
     """Check a quarter -> value schedule; ``tighten`` is 'up', 'down' or 'any'."""
     _check(len(schedule) > 0, key, dict(schedule), "at least one quarter -> value entry")
     steps = sorted((_quarter(q, f"{key}.{q}"), float(v), q) for q, v in schedule.items())
-    for (_, before, _q0), (_, after, q1) in zip(steps, steps[1:], strict=False):
+    for (_, before, _q0), (_, after, q1) in itertools.pairwise(steps):
         if tighten == "up":
             _check(after >= before, f"{key}.{q1}", after, f"a value >= {before} (standards tighten)")
         elif tighten == "down":
@@ -574,11 +573,15 @@ def _check_known_keys(node: Any, path: str) -> None:
     schema = OmegaConf.get_type(node)
     if dataclasses.is_dataclass(schema):
         fields = [f.name for f in dataclasses.fields(schema)]
-        for key in node.keys():
-            _check(key in fields, f"{path}{key}", node._get_node(key)._value(),  # noqa: SLF001
-                   f"a key of {schema.__name__}: one of {', '.join(fields)}")
-    for key in node.keys():
-        child = node._get_node(key)  # noqa: SLF001 - without resolving interpolations
+        for key in node:
+            _check(
+                key in fields,
+                f"{path}{key}",
+                node._get_node(key)._value(),
+                f"a key of {schema.__name__}: one of {', '.join(fields)}",
+            )
+    for key in node:
+        child = node._get_node(key)
         if isinstance(child, DictConfig):
             _check_known_keys(child, f"{path}{key}.")
 
@@ -685,8 +688,12 @@ def _validate_mix(mix: DictConfig, cal: DictConfig) -> None:
             list(cfg.surcharges),
             f"{len(cfg.thresholds)} surcharges, one per threshold",
         )
-        _check(list(cfg.thresholds) == sorted(cfg.thresholds), f"{key}.thresholds",
-               list(cfg.thresholds), "increasing thresholds")
+        _check(
+            list(cfg.thresholds) == sorted(cfg.thresholds),
+            f"{key}.thresholds",
+            list(cfg.thresholds),
+            "increasing thresholds",
+        )
         for i, value in enumerate(cfg.surcharges):
             _nonnegative(value, f"{key}.surcharges[{i}]")
     if ins.over_quota_pricing is not None:
@@ -700,8 +707,7 @@ def _validate_mix(mix: DictConfig, cal: DictConfig) -> None:
             list(cfg.surcharges),
             f"{len(cfg.bands) + 1} surcharges (one more than bands)",
         )
-        _check(list(cfg.bands) == sorted(cfg.bands), f"{key}.bands", list(cfg.bands),
-               "increasing band edges")
+        _check(list(cfg.bands) == sorted(cfg.bands), f"{key}.bands", list(cfg.bands), "increasing band edges")
         for i, value in enumerate(cfg.surcharges):
             _nonnegative(value, f"{key}.surcharges[{i}]")
     if ins.ultra_low_emission_pricing is not None:
@@ -719,11 +725,13 @@ def _validate_mix(mix: DictConfig, cal: DictConfig) -> None:
         key = f"{base}.steel_relocation"
         _schedule(cfg.channel_exit_schedule, f"{key}.channel_exit_schedule", "up", share=True)
         _share(cfg.rebuild_share, f"{key}.rebuild_share")
-        _check(0.0 < cfg.swap_ratio <= 1.0, f"{key}.swap_ratio", cfg.swap_ratio,
-               "new capacity per unit retired in (0, 1]")
+        _check(
+            0.0 < cfg.swap_ratio <= 1.0, f"{key}.swap_ratio", cfg.swap_ratio, "new capacity per unit retired in (0, 1]"
+        )
         _nonnegative(cfg.exit_compensation, f"{key}.exit_compensation")
-        _check(cfg.construction_quarters >= 0, f"{key}.construction_quarters",
-               cfg.construction_quarters, "an integer >= 0")
+        _check(
+            cfg.construction_quarters >= 0, f"{key}.construction_quarters", cfg.construction_quarters, "an integer >= 0"
+        )
         for city in cfg.destinations:
             _known(city, list(cal.cities), f"{key}.destinations.{city}", "city")
         _distribution(list(cfg.destinations.values()), f"{key}.destinations")
@@ -737,16 +745,28 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
     _nonnegative(cfg.guide_fund, f"{key}.guide_fund")
     _nonnegative(cfg.subscribed_target, f"{key}.subscribed_target")
     _quarter(cfg.subscription_end, f"{key}.subscription_end")
-    _check(0.0 <= cfg.government_share <= 0.5, f"{key}.government_share", cfg.government_share,
-           "a share in [0, 0.5] (project-fund rule: government <= 50 %)")
-    _check(0.0 <= cfg.provincial_share <= 0.2, f"{key}.provincial_share", cfg.provincial_share,
-           "a share in [0, 0.2] (project-fund rule: provincial <= 20 %)")
-    _check(cfg.provincial_share <= cfg.government_share, f"{key}.provincial_share",
-           cfg.provincial_share, f"at most the government share {cfg.government_share}")
     _check(
-        cfg.guide_fund <= cfg.provincial_share * cfg.subscribed_target + 1e-9
-        or cfg.subscribed_target == 0,
-        f"{key}.guide_fund", cfg.guide_fund,
+        0.0 <= cfg.government_share <= 0.5,
+        f"{key}.government_share",
+        cfg.government_share,
+        "a share in [0, 0.5] (project-fund rule: government <= 50 %)",
+    )
+    _check(
+        0.0 <= cfg.provincial_share <= 0.2,
+        f"{key}.provincial_share",
+        cfg.provincial_share,
+        "a share in [0, 0.2] (project-fund rule: provincial <= 20 %)",
+    )
+    _check(
+        cfg.provincial_share <= cfg.government_share,
+        f"{key}.provincial_share",
+        cfg.provincial_share,
+        f"at most the government share {cfg.government_share}",
+    )
+    _check(
+        cfg.guide_fund <= cfg.provincial_share * cfg.subscribed_target + 1e-9 or cfg.subscribed_target == 0,
+        f"{key}.guide_fund",
+        cfg.guide_fund,
         "at most provincial_share x subscribed_target (the guide fund is provincial money)",
     )
     _share(cfg.call_rate, f"{key}.call_rate")
@@ -754,12 +774,15 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
     for sector, weight in cfg.sector_weights.items():
         _known(sector, GROWTH_SECTORS, f"{key}.sector_weights.{sector}", "ten-strong industry")
         _nonnegative(weight, f"{key}.sector_weights.{sector}")
-    _check(sum(cfg.sector_weights.values()) > 0, f"{key}.sector_weights",
-           dict(cfg.sector_weights), "weights with a positive sum")
+    _check(
+        sum(cfg.sector_weights.values()) > 0,
+        f"{key}.sector_weights",
+        dict(cfg.sector_weights),
+        "weights with a positive sum",
+    )
     _known(cfg.selection, SELECTION_RULES, f"{key}.selection", "selection rule")
     _nonnegative(cfg.screening_noise, f"{key}.screening_noise")
-    _check(cfg.pipeline_multiple >= 1, f"{key}.pipeline_multiple", cfg.pipeline_multiple,
-           "a number >= 1")
+    _check(cfg.pipeline_multiple >= 1, f"{key}.pipeline_multiple", cfg.pipeline_multiple, "a number >= 1")
     _positive(cfg.ticket_to_revenue, f"{key}.ticket_to_revenue")
     _positive(cfg.max_ticket, f"{key}.max_ticket")
     _nonnegative(cfg.co_investment, f"{key}.co_investment")
@@ -767,8 +790,12 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
 
 def _validate_standards(cfg: DictConfig, key: str, cal: DictConfig) -> None:
     _positive(cfg.pace, f"{key}.pace")
-    _check(cfg.inspection_interval_quarters >= 1, f"{key}.inspection_interval_quarters",
-           cfg.inspection_interval_quarters, "an integer >= 1")
+    _check(
+        cfg.inspection_interval_quarters >= 1,
+        f"{key}.inspection_interval_quarters",
+        cfg.inspection_interval_quarters,
+        "an integer >= 1",
+    )
     _share(cfg.detection_probability, f"{key}.detection_probability")
     _check(cfg.grace_quarters >= 0, f"{key}.grace_quarters", cfg.grace_quarters, "an integer >= 0")
     for name, rule in cfg.rules.items():
@@ -778,8 +805,7 @@ def _validate_standards(cfg: DictConfig, key: str, cal: DictConfig) -> None:
         if rule.segment is not None:
             segments = list(cal.overcapacity[rule.sector].segments)
             _known(rule.segment, segments, f"{rkey}.segment", f"segment of {rule.sector}")
-        _schedule(rule.schedule, f"{rkey}.schedule", TIGHTENS[rule.dimension],
-                  share=rule.dimension == "safety")
+        _schedule(rule.schedule, f"{rkey}.schedule", TIGHTENS[rule.dimension], share=rule.dimension == "safety")
 
 
 def _validate_targets(targets: DictConfig) -> None:
@@ -789,11 +815,14 @@ def _validate_targets(targets: DictConfig) -> None:
         key = f"targets.entries.{name}"
         _known(target.indicator, list(INDICATORS), f"{key}.indicator", "indicator id")
         _known(target.sector, (*SECTORS, "all"), f"{key}.sector", "sector or 'all'")
-        _known(target.comparison, (">=", "<=", ">", "<", "between"), f"{key}.comparison",
-               "comparison")
+        _known(target.comparison, (">=", "<=", ">", "<", "between"), f"{key}.comparison", "comparison")
         if target.comparison == "between":
-            _check(target.upper is not None and target.upper >= target.value, f"{key}.upper",
-                   target.upper, f"an upper edge >= {target.value}")
+            _check(
+                target.upper is not None and target.upper >= target.value,
+                f"{key}.upper",
+                target.upper,
+                f"an upper edge >= {target.value}",
+            )
         _quarter(target.date, f"{key}.date")
 
 

@@ -94,7 +94,7 @@ def convert(value: float, published_unit: str) -> tuple[float, str]:
         if published_unit.startswith(prefix):
             factor, unit = UNIT_CONVERSIONS[prefix]
             return value * factor, unit
-    return value, published_unit.split(" (")[0]
+    return value, published_unit.split(" (", maxsplit=1)[0]
 
 
 class DataBook:
@@ -127,9 +127,7 @@ class DataBook:
                 )
             for line, row in enumerate(reader, start=2):
                 if not row["key"] or row["value"] is None or None in row:
-                    raise ConfigError(
-                        f"data file {path.name} line {line}", row.get("key"), "a complete row"
-                    )
+                    raise ConfigError(f"data file {path.name} line {line}", row.get("key"), "a complete row")
                 self.rows[(row["key"], row["year"])] = row
 
     def years(self, key: str) -> list[str]:
@@ -160,9 +158,7 @@ class DataBook:
         try:
             raw = float(row["value"])
         except ValueError:
-            raise ConfigError(
-                f"sd:{key}", row["value"], "a numeric figure (this one needs parsing in code)"
-            ) from None
+            raise ConfigError(f"sd:{key}", row["value"], "a numeric figure (this one needs parsing in code)") from None
         value, unit = convert(raw, row["unit"])
         return Figure(
             key=key,

@@ -46,9 +46,13 @@ def load_registry(path: Path = REGISTRY) -> dict[str, Indicator]:
     with path.open(encoding="utf-8", newline="") as handle:
         return {
             row["id"]: Indicator(
-                id=row["id"], unit=row["unit"], direction=row["direction"], kind=row["kind"],
+                id=row["id"],
+                unit=row["unit"],
+                direction=row["direction"],
+                kind=row["kind"],
                 breakdown=tuple(row["breakdown"].split(";")),
-                sectors=SECTOR_SCOPES[row["sectors"] or "all"], description=row["description"],
+                sectors=SECTOR_SCOPES[row["sectors"] or "all"],
+                description=row["description"],
             )
             for row in csv.DictReader(handle)
         }
@@ -118,12 +122,14 @@ class Recorder:
         n_series = len(self.series)
         ids, sectors, cities, units = (np.array(col, dtype=object) for col in zip(*self.series, strict=True))
         dates = pd.to_datetime([quarter_end(q) for q in quarters])
-        frame = pd.DataFrame({
-            "date": np.repeat(dates.values, n_series),
-            "indicator": pd.Categorical(np.tile(ids, len(quarters))),
-            "sector": pd.Categorical(np.tile(sectors, len(quarters))),
-            "city": pd.Categorical(np.tile(cities, len(quarters))),
-            "value": self.values[: last_quarter + 1].ravel(),
-            "unit": pd.Categorical(np.tile(units, len(quarters))),
-        })
+        frame = pd.DataFrame(
+            {
+                "date": np.repeat(dates.values, n_series),
+                "indicator": pd.Categorical(np.tile(ids, len(quarters))),
+                "sector": pd.Categorical(np.tile(sectors, len(quarters))),
+                "city": pd.Categorical(np.tile(cities, len(quarters))),
+                "value": self.values[: last_quarter + 1].ravel(),
+                "unit": pd.Categorical(np.tile(units, len(quarters))),
+            }
+        )
         return frame

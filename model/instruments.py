@@ -8,6 +8,7 @@ fund, closure orders); firms only react. A policy mix is a list of instruments.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +54,15 @@ class Environment:
         """Unit energy use in the sector's quota unit."""
         return fuel * self.quota_fuel_weight[sector] + power * self.quota_power_weight[sector]
 
-    def surcharge_of(self, plants: Any, rows: np.ndarray, fuel: np.ndarray, power: np.ndarray,
-                     ule: np.ndarray, equipment_class: np.ndarray) -> np.ndarray:
+    def surcharge_of(
+        self,
+        plants: Any,
+        rows: np.ndarray,
+        fuel: np.ndarray,
+        power: np.ndarray,
+        ule: np.ndarray,
+        equipment_class: np.ndarray,
+    ) -> np.ndarray:
         """Electricity surcharge [yuan/kWh] for plants with the given characteristics."""
         total = np.zeros(rows.size)
         sector = plants.sector[rows]
@@ -62,8 +70,9 @@ class Environment:
             total += scheme.surcharge(self, sector, fuel, power, ule, equipment_class)
         return total
 
-    def gaps_of(self, plants: Any, fuel: np.ndarray, power: np.ndarray, ule: np.ndarray,
-                safety: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    def gaps_of(
+        self, plants: Any, fuel: np.ndarray, power: np.ndarray, ule: np.ndarray, safety: np.ndarray, scale: np.ndarray
+    ) -> np.ndarray:
         """Non-compliance of every plant by dimension: a (4, n) bool array in ``DIMENSIONS`` order."""
         sector = plants.sector
         if self._scope_rows != plants.n:  # which plants each rule covers, cached until plants are added
@@ -99,8 +108,15 @@ class PricingScheme:
         """Make the scheme part of this quarter's electricity price."""
         model.environment.pricing.append(self)
 
-    def surcharge(self, env: Environment, sector: np.ndarray, fuel: np.ndarray, power: np.ndarray,
-                  ule: np.ndarray, equipment_class: np.ndarray) -> np.ndarray:
+    def surcharge(
+        self,
+        env: Environment,
+        sector: np.ndarray,
+        fuel: np.ndarray,
+        power: np.ndarray,
+        ule: np.ndarray,
+        equipment_class: np.ndarray,
+    ) -> np.ndarray:
         """Surcharge [yuan/kWh] for each plant."""
         raise NotImplementedError
 
@@ -193,18 +209,17 @@ class Standards:
         self.rules = []
         for rule in cfg.rules.values():
             steps = sorted(
-                (self.start + (quarter_index(q) - self.start) / cfg.pace, float(v))
-                for q, v in rule.schedule.items()
+                (self.start + (quarter_index(q) - self.start) / cfg.pace, float(v)) for q, v in rule.schedule.items()
             )
             segment = world.segment_index(rule.sector, rule.segment) if rule.segment else -1
-            self.rules.append((world.oc_index(rule.sector), rule.dimension, segment, steps,
-                               bool(rule.inclusive)))
+            self.rules.append((world.oc_index(rule.sector), rule.dimension, segment, steps, bool(rule.inclusive)))
 
     def apply(self, model: ShandongModel, quarter: int) -> None:
         """Set this quarter's thresholds and the inspection regime."""
         env = model.environment
-        model.regulator.configure(self.start, self.cfg.inspection_interval_quarters,
-                                  self.cfg.detection_probability, self.cfg.grace_quarters)
+        model.regulator.configure(
+            self.start, self.cfg.inspection_interval_quarters, self.cfg.detection_probability, self.cfg.grace_quarters
+        )
         for sector, dimension, segment, steps, inclusive in self.rules:
             threshold = step_value(steps, quarter)
             if threshold is None:
@@ -243,7 +258,7 @@ class ConversionFundInstrument:
             provincial = max(provincial, 0.0)
             city = cfg.government_share * new - provincial
             amounts = {"provincial": provincial, "city": city, "social": new - provincial - city}
-            fund.subscribe({k: int(round(v * 1e9)) for k, v in amounts.items()})
+            fund.subscribe({k: round(v * 1e9) for k, v in amounts.items()})
         paid = fund.call(cfg.call_rate)
         model.government.spend("fund_contributions", (paid["provincial"] + paid["city"]) / 1e9)
         rate = step_value(self.deployment, quarter) or 0.0
@@ -270,7 +285,7 @@ class SteelRelocation:
     def required_share(self, quarter: int) -> float:
         """Share of 2017 channel-city capacity to be out by ``quarter`` (linear between steps)."""
         points = [(self.start - 1, 0.0), *self.schedule]
-        for (q0, v0), (q1, v1) in zip(points, points[1:], strict=False):
+        for (q0, v0), (q1, v1) in itertools.pairwise(points):
             if quarter <= q1:
                 return v0 + (v1 - v0) * max(quarter - q0, 0) / (q1 - q0)
         return points[-1][1]
@@ -291,7 +306,7 @@ class SteelRelocation:
                 intensity = plants.fuel_intensity[rows] + 0.1229 * plants.power_intensity[rows]
                 order = rows[np.lexsort((plants.capacity[rows], -intensity))]
                 retired = np.cumsum(plants.weight[order] * plants.capacity[order])
-                take = order[: int(np.searchsorted(retired, gap, side="left")) + 1]
+                take = order[: np.searchsorted(retired, gap, side="left") + 1]
                 capacity = float(np.sum(plants.weight[take] * plants.capacity[take]))
                 award = capacity * world.oc["base_units_per_unit"][self.steel] * self.cfg.exit_compensation / 1e9
                 model.government.spend("capacity_exit_awards", award)
@@ -333,8 +348,7 @@ def build_mix(cfg: DictConfig, model: ShandongModel) -> list[Any]:
     builders: dict[str, Callable[[DictConfig], Any]] = {
         "standards": lambda c: Standards(c, model),
         "steel_differential_pricing": lambda c: SteelDifferentialPricing(c, world.oc_index("steel")),
-        "aluminium_tiered_pricing": lambda c: AluminiumTieredPricing(
-            c, world.oc_index("electrolytic_aluminium")),
+        "aluminium_tiered_pricing": lambda c: AluminiumTieredPricing(c, world.oc_index("electrolytic_aluminium")),
         "over_quota_pricing": lambda c: OverQuotaPricing(c, world.oc_index, len(world.oc_names)),
         "ultra_low_emission_pricing": lambda c: UltraLowEmissionPricing(c, world.oc_index("steel")),
         "conversion_fund": ConversionFundInstrument,
@@ -342,4 +356,3 @@ def build_mix(cfg: DictConfig, model: ShandongModel) -> list[Any]:
         "worker_resettlement": WorkerResettlement,
     }
     return [builders[name](ins[name]) for name in builders if ins.get(name) is not None]
-

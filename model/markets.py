@@ -52,8 +52,9 @@ class Markets:
         self.shock = np.ones((len(world.sector_names), N_QUARTERS + 1))
         for shock in scenario.shocks.values():
             first, last = quarter_index(shock.start), quarter_index(shock.end)
-            rows = [world.sector_names.index(s) for s in shock.sectors if s != "all"] or \
-                list(range(len(world.sector_names)))
+            rows = [world.sector_names.index(s) for s in shock.sectors if s != "all"] or list(
+                range(len(world.sector_names))
+            )
             self.shock[np.ix_(rows, range(first, last + 1))] *= 1.0 + shock.size
         self.extra_demand = np.zeros(self.n)  # e.g. power demand of other plants, vs 2017
         self.price = self.price0.copy()
@@ -87,8 +88,9 @@ class Markets:
             lo = np.where(too_much, lo, mid)
         self.offset = 0.5 * (lo + hi)
 
-    def clear(self, sectors: list[int], capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray,
-              quarter: int) -> np.ndarray:
+    def clear(
+        self, sectors: list[int], capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray, quarter: int
+    ) -> np.ndarray:
         """Clear the markets of ``sectors`` together; return the utilisation of each plant given.
 
         Args:

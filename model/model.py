@@ -30,13 +30,27 @@ from model import population, recognition
 from model.accounts import Accounts
 from model.calendar import N_QUARTERS, quarter_label
 from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, as_params, compose, validate
-from model.errors import ConfigError
 from model.instruments import Environment, build_mix
 from model.markets import Markets
 from model.rng import Streams
 from model.world import World
 
 N_OC, N_GR = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
+# Province-wide indicators the model's own DataCollector records each quarter (for batch_run).
+HEADLINE_INDICATORS = (
+    "gdp",
+    "new_economy_va_share",
+    "rd_intensity",
+    "labour_productivity",
+    "energy_intensity",
+    "coal_consumption",
+    "gazelle_firms",
+    "unicorn_firms",
+    "champion_firms",
+    "fund_invested",
+    "jobs_lost",
+    "fiscal_outlay",
+)
 LAPLACE_SCALE = 1.0 / np.sqrt(2.0)  # a Laplace draw with this scale has unit variance
 
 
@@ -66,10 +80,16 @@ class ShandongModel(mesa.Model):
     ) -> None:
         if config is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
-            config = compose([
-                f"policy_mix={policy_mix}", f"scenario={scenario}", f"calibration={calibration}",
-                f"targets={targets}", f"scale={scale}", f"seed={seed}",
-            ])
+            config = compose(
+                [
+                    f"policy_mix={policy_mix}",
+                    f"scenario={scenario}",
+                    f"calibration={calibration}",
+                    f"targets={targets}",
+                    f"scale={scale}",
+                    f"seed={seed}",
+                ]
+            )
         validate(config)
         self.config = config
         self.params = params = as_params(config)
@@ -88,8 +108,7 @@ class ShandongModel(mesa.Model):
         pop_rng = self.streams.get("population")
         self.plants, _ = population.build_plants(world, cal, self.scale, pop_rng)
         self.firms = population.build_firms(world, cal, params.scenario, self.scale, pop_rng)
-        self.plant_agents: list[OvercapacityFirm | None] = [
-            OvercapacityFirm(self, row) for row in range(self.plants.n)]
+        self.plant_agents: list[OvercapacityFirm | None] = [OvercapacityFirm(self, row) for row in range(self.plants.n)]
         self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
         self.sector_rows = [np.flatnonzero(self.firms.sector == s) for s in range(N_GR)]  # fund pipelines
         self.row_weight = world.gr["firms"] / np.array([rows.size for rows in self.sector_rows])
@@ -97,20 +116,24 @@ class ShandongModel(mesa.Model):
         self.entry_slots = population.entrant_slots(world, cal, self.scale)
         self.entrant_size = float(cal.behaviour.entrant_size)
 
-        self.cities = [City(self, name, bool(world.coastal[i]), bool(world.channel[i]), bool(world.core[i]))
-                       for i, name in enumerate(world.cities)]
+        self.cities = [
+            City(self, name, bool(world.coastal[i]), bool(world.channel[i]), bool(world.core[i]))
+            for i, name in enumerate(world.cities)
+        ]
         self.regulator = Regulator(self)
         self.fund = ConversionFund(self)
         self.fund.invested_by_sector = np.zeros(N_GR, np.int64)
         self.fund_budget = np.zeros(N_GR, np.int64)
         self.fund_rules = None
-        self.environment = Environment(world.oc["energy_quota"],
-                                       (world.oc["quota_fuel_weight"], world.oc["quota_power_weight"]))
+        self.environment = Environment(
+            world.oc["energy_quota"], (world.oc["quota_fuel_weight"], world.oc["quota_power_weight"])
+        )
         self.government = ProvincialGovernment(self, build_mix(params.policy_mix, self))
         self.markets = Markets(world, params.scenario)
 
         self.capacity_exited = np.zeros(N_OC)  # [sector unit, cumulative]
         self.jobs_lost = np.zeros(N_OC)  # [persons, cumulative]
+        self.workers_hired = 0.0  # by plants built since 2017 [persons, cumulative]
         self.inspection_closures = np.zeros(N_OC)  # [plants, cumulative]
         self.fund_flow = np.zeros((N_QUARTERS + 1, N_GR))  # fund money invested [bn yuan]
         self.plant_ctx = self._plant_context()
@@ -119,6 +142,10 @@ class ShandongModel(mesa.Model):
         self.take_up = self._calibrate_recognition()
         self.accounts = Accounts(self)
         self.accounts.record(0)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: self._reporter(name) for name in HEADLINE_INDICATORS}
+        )
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
@@ -137,6 +164,7 @@ class ShandongModel(mesa.Model):
             self.recognise()
         self.resettle()
         self.accounts.record(q)
+        self.datacollector.collect(self)
         if q >= N_QUARTERS:
             self.running = False
 
@@ -156,11 +184,15 @@ class ShandongModel(mesa.Model):
             self._release_workers(rows, released[rows])
             # Capacity replaced away: the released workers' share of the old capacity.
             gone = released[rows] / np.maximum(plants.workers_per_unit[rows], 1e-12)
-            self.capacity_exited += np.bincount(plants.sector[rows], weights=plants.weight[rows] * gone,
-                                                minlength=N_OC)
+            self.capacity_exited += np.bincount(plants.sector[rows], weights=plants.weight[rows] * gone, minlength=N_OC)
         plants.surcharge = self.environment.surcharge_of(
-            plants, np.arange(plants.n), plants.fuel_intensity, plants.power_intensity,
-            plants.ule_unmet, plants.equipment_class)
+            plants,
+            np.arange(plants.n),
+            plants.fuel_intensity,
+            plants.power_intensity,
+            plants.ule_unmet,
+            plants.equipment_class,
+        )
         ctx.cost_index = markets.index[:, q]
         sector = plants.sector
         weighted = plants.weight * plants.capacity
@@ -185,8 +217,15 @@ class ShandongModel(mesa.Model):
         plants.reserve = plants.reserve - np.where(sector == coal, plants.output / 4.0, 0.0)
         cost = OvercapacityFirm.marginal_cost(plants, ctx)
         self._bankrupt = OvercapacityFirm.settle(plants, ctx, cost)
-        paid = (plants.weight * plants.output * world.oc["base_units_per_unit"][sector]
-                * plants.power_intensity * plants.surcharge * 1e-9 / 4.0)
+        paid = (
+            plants.weight
+            * plants.output
+            * world.oc["base_units_per_unit"][sector]
+            * plants.power_intensity
+            * plants.surcharge
+            * 1e-9
+            / 4.0
+        )
         self.accounts.surcharge_revenue += np.bincount(sector, weights=paid, minlength=N_OC)
 
     def regulate(self, q: int) -> None:
@@ -199,8 +238,9 @@ class ShandongModel(mesa.Model):
             self.regulator.inspect(plants, noncompliant, draws, q)
         closing = self.regulator.enforce(plants, noncompliant, q)
         if closing.any():
-            self.inspection_closures += np.bincount(plants.sector[closing], weights=plants.weight[closing],
-                                                    minlength=N_OC)
+            self.inspection_closures += np.bincount(
+                plants.sector[closing], weights=plants.weight[closing], minlength=N_OC
+            )
             self.close_plants(np.flatnonzero(closing), reason="inspection")
         risk, quarters = self.regulator.closure_risk(plants, noncompliant & plants.active, q)
         self.plant_ctx.closure_risk = risk
@@ -228,8 +268,7 @@ class ShandongModel(mesa.Model):
         if rows.size == 0:
             return
         weight = plants.weight[rows]
-        self.capacity_exited += np.bincount(plants.sector[rows], weights=weight * plants.capacity[rows],
-                                            minlength=N_OC)
+        self.capacity_exited += np.bincount(plants.sector[rows], weights=weight * plants.capacity[rows], minlength=N_OC)
         self._release_workers(rows, plants.workers[rows])
         for column in ("capacity", "output", "utilisation", "workers", "profit"):
             plants.set_value(column, rows, 0.0)
@@ -252,20 +291,37 @@ class ShandongModel(mesa.Model):
         cap = capacity_by_city[cities]
         in_steel = plants.sector == steel
         assets = cap * cal.capital_per_unit
-        rows = plants.append(cities.size, {
-            "sector": steel, "segment": 0, "city": cities, "weight": 1.0, "active": True,
-            "soe": True, "capacity": cap, "capacity_2017": 0.0,
-            "plant_scale": world.best_scale[world.segment_offset[steel]],
-            "fuel_intensity": self.plant_ctx.intensity_floor_fuel[steel],
-            "power_intensity": self.plant_ctx.intensity_floor_power[steel],
-            "nonenergy_cost": float(np.median(plants.nonenergy_cost[in_steel])),
-            "equipment_class": 0, "ule_unmet": 0, "safety_gap": 0.0,
-            # A new coastal works needs fewer hands per tonne (assumption: 60 % of the median).
-            "workers_per_unit": 0.6 * float(np.median(plants.workers_per_unit[in_steel])),
-            "assets": assets, "cash": 0.05 * assets, "debt": 0.6 * assets,
-            "reserve": np.inf, "upgrade_due": -1, "deadline": -1, "exit_quarter": -1,
-        })
+        rows = plants.append(
+            cities.size,
+            {
+                "sector": steel,
+                "segment": 0,
+                "city": cities,
+                "weight": 1.0,
+                "active": True,
+                "soe": True,
+                "capacity": cap,
+                "capacity_2017": 0.0,
+                "plant_scale": world.best_scale[world.segment_offset[steel]],
+                "fuel_intensity": self.plant_ctx.intensity_floor_fuel[steel],
+                "power_intensity": self.plant_ctx.intensity_floor_power[steel],
+                "nonenergy_cost": float(np.median(plants.nonenergy_cost[in_steel])),
+                "equipment_class": 0,
+                "ule_unmet": 0,
+                "safety_gap": 0.0,
+                # A new coastal works needs fewer hands per tonne (assumption: 60 % of the median).
+                "workers_per_unit": 0.6 * float(np.median(plants.workers_per_unit[in_steel])),
+                "assets": assets,
+                "cash": 0.05 * assets,
+                "debt": 0.6 * assets,
+                "reserve": np.inf,
+                "upgrade_due": -1,
+                "deadline": -1,
+                "exit_quarter": -1,
+            },
+        )
         plants.set_value("workers", rows, cap * plants.workers_per_unit[rows])
+        self.workers_hired += float(np.sum(plants.workers[rows]))
         self.plant_agents.extend(OvercapacityFirm(self, int(r)) for r in rows)
 
     # ------------------------------------------------------------------ fund and growth firms
@@ -289,8 +345,16 @@ class ShandongModel(mesa.Model):
         drawn = np.concatenate(pools)[pick]
         ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.founded[drawn] <= self.year - 1.0)
         pipeline = np.unique(drawn[ok])  # sorted rows; a firm appears once
-        chosen, amounts = fund.select(firms, pipeline, budget, rules.selection, rules.screening_noise,
-                                      rules.ticket_to_revenue, rules.max_ticket, rng.random(pipeline.size))
+        chosen, amounts = fund.select(
+            firms,
+            pipeline,
+            budget,
+            rules.selection,
+            rules.screening_noise,
+            rules.ticket_to_revenue,
+            rules.max_ticket,
+            rng.random(pipeline.size),
+        )
         if chosen.size == 0:
             return
         sector = firms.sector[chosen]
@@ -341,16 +405,24 @@ class ShandongModel(mesa.Model):
         beh = self.params.calibration.behaviour
         active_w = self.accounts.firms_by_sector
         va = self.accounts.firm_va_by_sector
-        recent_fund = self.fund_flow[max(q - 3, 0): q + 1].sum(axis=0)
+        recent_fund = self.fund_flow[max(q - 3, 0) : q + 1].sum(axis=0)
         fund_pull = 1.0 + beh.entry_fund_elasticity * recent_fund / np.maximum(va, 1e-9)
         expected = beh.entry_rate / 4.0 * active_w * fund_pull / self.row_weight
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
         reference = self.entrant_revenue * np.exp(self.growth_trend * q)
-        values = population.entrants(world, self.params.calibration, counts, reference,
-                                     np.exp(self.growth_trend * q), self.row_weight, self.entry_slots,
-                                     self.year, self.streams.get("entry", q, 1))
+        values = population.entrants(
+            world,
+            self.params.calibration,
+            counts,
+            reference,
+            np.exp(self.growth_trend * q),
+            self.row_weight,
+            self.entry_slots,
+            self.year,
+            self.streams.get("entry", q, 1),
+        )
         rows = firms.append(int(counts.sum()), values)
         sector = firms.sector[rows]
         for s in np.flatnonzero(counts):
@@ -371,28 +443,45 @@ class ShandongModel(mesa.Model):
 
         rows = np.flatnonzero(active & (firms.application < self.take_up["high_tech"]))
         firms.high_tech = False
-        firms.set_value("high_tech", rows, recognition.high_tech_eligible(
-            firms.revenue[rows], firms.rd_rate[rows], firms.tech_share[rows], rules.high_tech))
+        firms.set_value(
+            "high_tech",
+            rows,
+            recognition.high_tech_eligible(
+                firms.revenue[rows], firms.rd_rate[rows], firms.tech_share[rows], rules.high_tech
+            ),
+        )
         rows = np.flatnonzero(active & (firms.application < self.take_up["gazelle"]))
         firms.gazelle = False
-        firms.set_value("gazelle", rows, recognition.gazelle_eligible(
-            firms.revenue[rows], firms.revenue_2y[rows], firms.rd_rate[rows], debt_ratio(rows),
-            age[rows], rules.gazelle))
+        firms.set_value(
+            "gazelle",
+            rows,
+            recognition.gazelle_eligible(
+                firms.revenue[rows],
+                firms.revenue_2y[rows],
+                firms.rd_rate[rows],
+                debt_ratio(rows),
+                age[rows],
+                rules.gazelle,
+            ),
+        )
         rows = np.flatnonzero(active & (age <= rules.unicorn.max_age_years))
         s = firms.sector[rows]
-        value = recognition.valuation(firms.revenue[rows], firms.revenue_2y[rows],
-                                      world.gr["valuation_multiple"][s], self.annual_trend[s])
+        value = recognition.valuation(
+            firms.revenue[rows], firms.revenue_2y[rows], world.gr["valuation_multiple"][s], self.annual_trend[s]
+        )
         firms.unicorn = False
         firms.set_value("unicorn", rows, recognition.unicorn_eligible(value, age[rows], rules.unicorn))
         rows = np.flatnonzero(active & self.accounts.manufacturing())
         s = firms.sector[rows]
-        share = np.minimum(firms.revenue[rows] / (firms.niche_market[rows] * np.exp(self.growth_trend[s] * q)),
-                           0.95)
+        share = np.minimum(firms.revenue[rows] / (firms.niche_market[rows] * np.exp(self.growth_trend[s] * q)), 0.95)
         firms.set_value("niche_share", rows, share)
         years = recognition.champion_years(share, firms.champion_years[rows], rules.champion)
         firms.set_value("champion_years", rows, years)
-        firms.set_value("champion", rows, firms.champion[rows] | recognition.champion_eligible(
-            years, age[rows], True, rules.champion))
+        firms.set_value(
+            "champion",
+            rows,
+            firms.champion[rows] | recognition.champion_eligible(years, age[rows], True, rules.champion),
+        )
         firms.new_economy |= firms.high_tech
         firms.revenue_2y = firms.revenue_1y
         firms.revenue_1y = firms.revenue
@@ -425,8 +514,14 @@ class ShandongModel(mesa.Model):
 
     def _gaps(self) -> np.ndarray:
         plants = self.plants
-        return self.environment.gaps_of(plants, plants.fuel_intensity, plants.power_intensity,
-                                        plants.ule_unmet, plants.safety_gap, plants.plant_scale)
+        return self.environment.gaps_of(
+            plants,
+            plants.fuel_intensity,
+            plants.power_intensity,
+            plants.ule_unmet,
+            plants.safety_gap,
+            plants.plant_scale,
+        )
 
     def _plant_electricity(self, utilisation: np.ndarray) -> float:
         """Electricity used by plants other than power plants [TWh per year]."""
@@ -444,29 +539,48 @@ class ShandongModel(mesa.Model):
         self.stage_mask = {stage[0]: np.isin(np.arange(N_OC), stage) for stage in self.stages}
         self.kwh_factor = np.where(np.arange(N_OC) == self.power, 0.0, oc["base_units_per_unit"])
         in_sector = [plants.sector == i for i in range(N_OC)]
-        floor_fuel = np.array([beh.best_practice * np.average(plants.fuel_intensity[m],
-                               weights=plants.capacity[m]) for m in in_sector])
-        floor_power = np.array([beh.best_practice * np.average(plants.power_intensity[m],
-                                weights=plants.capacity[m]) for m in in_sector])
+        floor_fuel = np.array(
+            [beh.best_practice * np.average(plants.fuel_intensity[m], weights=plants.capacity[m]) for m in in_sector]
+        )
+        floor_power = np.array(
+            [beh.best_practice * np.average(plants.power_intensity[m], weights=plants.capacity[m]) for m in in_sector]
+        )
         return PlantContext(
-            quarter=0, price=oc["price"].copy(), price0=oc["price"], fuel_price=oc["fuel_price"].copy(),
-            fuel_price0=oc["fuel_price"], cost_index=np.ones(N_OC),
-            tariff=oc["tariff"], tariff0=oc["tariff"], base=oc["base_units_per_unit"], wage=oc["wage"],
-            upgrade_cost=oc["upgrade_cost"], upgrade_gain=oc["upgrade_gain"],
-            ule_retrofit_cost=oc["ule_retrofit_cost"], safety_fix_cost=oc["safety_fix_cost"],
-            replacement_cost=oc["replacement_cost"], salvage_share=oc["salvage_share"],
-            intensity_floor_fuel=floor_fuel, intensity_floor_power=floor_power,
-            best_scale=world.best_scale, segment_offset=world.segment_offset,
-            horizon=int(beh.horizon_quarters), discount=float(beh.discount_rate),
-            upgrade_lag=int(beh.upgrade_lag_quarters), max_debt_ratio=float(beh.max_debt_ratio),
-            interest_rate=float(beh.interest_rate), tax_rate=float(beh.tax_rate),
-            maintenance_rate=float(beh.maintenance_rate), replacement_ratio=float(beh.replacement_ratio),
+            quarter=0,
+            price=oc["price"].copy(),
+            price0=oc["price"],
+            fuel_price=oc["fuel_price"].copy(),
+            fuel_price0=oc["fuel_price"],
+            cost_index=np.ones(N_OC),
+            tariff=oc["tariff"],
+            tariff0=oc["tariff"],
+            base=oc["base_units_per_unit"],
+            wage=oc["wage"],
+            upgrade_cost=oc["upgrade_cost"],
+            upgrade_gain=oc["upgrade_gain"],
+            ule_retrofit_cost=oc["ule_retrofit_cost"],
+            safety_fix_cost=oc["safety_fix_cost"],
+            replacement_cost=oc["replacement_cost"],
+            salvage_share=oc["salvage_share"],
+            intensity_floor_fuel=floor_fuel,
+            intensity_floor_power=floor_power,
+            best_scale=world.best_scale,
+            segment_offset=world.segment_offset,
+            horizon=int(beh.horizon_quarters),
+            discount=float(beh.discount_rate),
+            upgrade_lag=int(beh.upgrade_lag_quarters),
+            max_debt_ratio=float(beh.max_debt_ratio),
+            interest_rate=float(beh.interest_rate),
+            tax_rate=float(beh.tax_rate),
+            maintenance_rate=float(beh.maintenance_rate),
+            replacement_ratio=float(beh.replacement_ratio),
             soe_exit_reluctance=float(beh.soe_exit_reluctance),
             severance_years=float(beh.severance_years),
             expectation_weight=float(beh.expectation_weight),
             surcharge_of=lambda rows, fuel, power, ule, eq: env.surcharge_of(plants, rows, fuel, power, ule, eq),
             gaps=np.zeros((4, plants.n), bool),
-            closure_risk=np.zeros(plants.n), closure_quarters=np.zeros(plants.n),
+            closure_risk=np.zeros(plants.n),
+            closure_quarters=np.zeros(plants.n),
         )
 
     def _growth_context(self) -> GrowthContext:
@@ -481,12 +595,16 @@ class ShandongModel(mesa.Model):
         self.rd_drift = (1.0 + scen.firm_rd_drift) ** 0.25 - 1.0
         self.rd_uplift = 1.0 + beh.fund_rd_uplift
         return GrowthContext(
-            quarter=0, demand_growth=self.growth_trend.copy(),
+            quarter=0,
+            demand_growth=self.growth_trend.copy(),
             labour_productivity=gr["labour_productivity"].copy(),
-            max_debt_ratio=float(beh.max_debt_ratio), interest_rate=float(beh.interest_rate),
-            tax_rate=float(beh.tax_rate), innovation_rate=float(beh.innovation_rate),
+            max_debt_ratio=float(beh.max_debt_ratio),
+            interest_rate=float(beh.interest_rate),
+            tax_rate=float(beh.tax_rate),
+            innovation_rate=float(beh.innovation_rate),
             innovation_jump=float(beh.innovation_jump),
-            innovation_tech_step=float(beh.innovation_tech_step), exit_hazard=float(beh.exit_hazard),
+            innovation_tech_step=float(beh.innovation_tech_step),
+            exit_hazard=float(beh.exit_hazard),
             rd_drift=0.0,
         )
 
@@ -495,9 +613,9 @@ class ShandongModel(mesa.Model):
         plants, markets, ctx = self.plants, self.markets, self.plant_ctx
         cost = OvercapacityFirm.marginal_cost(plants, ctx)
         markets.calibrate(plants.weight * plants.capacity, cost, plants.sector)
-        utilisation = OvercapacityFirm.utilisation(markets.price0[plants.sector], cost,
-                                                   markets.steepness[plants.sector],
-                                                   markets.offset[plants.sector])
+        utilisation = OvercapacityFirm.utilisation(
+            markets.price0[plants.sector], cost, markets.steepness[plants.sector], markets.offset[plants.sector]
+        )
         plants.utilisation = utilisation
         plants.output = utilisation * plants.capacity
         plants.profit = OvercapacityFirm.operating_profit(plants, ctx, cost)
@@ -506,24 +624,27 @@ class ShandongModel(mesa.Model):
         self.coal_generation_share = float(self.params.calibration.economy.coal_generation_share)
 
     def _calibrate_recognition(self) -> dict[str, float]:
-        """Take-up of the provincial titles, so that the 2017 counts match the calibration."""
+        """Take-up of the titles, so that the 2017 counts match the calibration.
+
+        The take-up is the share of eligible firms that hold the title; at small scales
+        the sample may hold fewer eligible firms than the count asks, and all of them
+        then hold it.
+        """
         firms, rules = self.firms, self.params.calibration.recognition
         counts = self.params.calibration.initial_counts
         debt_ratio = firms.debt / np.maximum(firms.assets, 1e-12)
         eligible = {
-            "high_tech": recognition.high_tech_eligible(firms.revenue, firms.rd_rate, firms.tech_share,
-                                                        rules.high_tech),
-            "gazelle": recognition.gazelle_eligible(firms.revenue, firms.revenue_2y, firms.rd_rate,
-                                                    debt_ratio, self.year - firms.founded, rules.gazelle),
+            "high_tech": recognition.high_tech_eligible(
+                firms.revenue, firms.rd_rate, firms.tech_share, rules.high_tech
+            ),
+            "gazelle": recognition.gazelle_eligible(
+                firms.revenue, firms.revenue_2y, firms.rd_rate, debt_ratio, self.year - firms.founded, rules.gazelle
+            ),
         }
         take_up = {}
         for title, mask in eligible.items():
             available = float(np.sum(firms.weight * mask))
-            wanted = float(counts[title])
-            if wanted > available:
-                raise ConfigError(f"calibration.initial_counts.{title}", wanted,
-                                  f"at most the {available:.0f} firms eligible in 2017 under the rules")
-            take_up[title] = wanted / available if available else 0.0
+            take_up[title] = min(float(counts[title]) / available, 1.0) if available else 0.0
         firms.high_tech = eligible["high_tech"] & (firms.application < take_up["high_tech"])
         firms.gazelle = eligible["gazelle"] & (firms.application < take_up["gazelle"])
         firms.new_economy = firms.new_economy | firms.high_tech
@@ -537,20 +658,26 @@ class ShandongModel(mesa.Model):
         firms.set_value("champion", champions, True)
         firms.champion_years = np.where(firms.niche_share >= rules.champion.niche_share, 1, 0)
         s = firms.sector
-        value = recognition.valuation(firms.revenue, firms.revenue_2y, world.gr["valuation_multiple"][s],
-                                      self.annual_trend[s])
+        value = recognition.valuation(
+            firms.revenue, firms.revenue_2y, world.gr["valuation_multiple"][s], self.annual_trend[s]
+        )
         firms.unicorn = recognition.unicorn_eligible(value, age, rules.unicorn)
         return take_up
 
     # ------------------------------------------------------------------ reading results
+    def _reporter(self, indicator: str):
+        """A Mesa model reporter reading one province-wide indicator of the current quarter."""
+        column = self.accounts.recorder.column(indicator)
+        values = self.accounts.recorder.values
+        return lambda model: float(values[model.quarter, column])
+
     @property
     def firm_agent_set(self) -> mesa.agent.AgentSet:
         """All firm agents (plants and growth firms) as one AgentSet."""
         agents = [a for a in self.plant_agents if a is not None] + [a for a in self.firm_agents if a is not None]
         return mesa.agent.AgentSet(agents, random=self.random)
 
-    def indicator(self, indicator: str, sector: str = "all", city: str = "all",
-                  quarter: int | None = None) -> float:
+    def indicator(self, indicator: str, sector: str = "all", city: str = "all", quarter: int | None = None) -> float:
         """A recorded indicator value (default: the latest quarter)."""
         return self.accounts.recorder.get(self.quarter if quarter is None else quarter, indicator, sector, city)
 
@@ -567,4 +694,3 @@ class ShandongModel(mesa.Model):
     def date(self) -> str:
         """Label of the current quarter."""
         return quarter_label(self.quarter)
-

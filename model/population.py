@@ -44,6 +44,18 @@ def _rank_categories(score: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, ranks, side="right").clip(0, len(shares) - 1)
 
 
+def _allocate(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Assign ``n`` rows to categories in proportion to ``weights`` (largest remainders), shuffled.
+
+    Unlike independent draws, every category gets its share even when ``n`` is small.
+    """
+    exact = weights / weights.sum() * n
+    counts = np.floor(exact).astype(int)
+    remainder = np.argsort(-(exact - counts), kind="stable")[: n - counts.sum()]
+    counts[remainder] += 1
+    return rng.permutation(np.repeat(np.arange(weights.size), counts))
+
+
 def _market(revenue: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Size of a firm's niche market from its revenue and share (infinite without a niche)."""
     return np.divide(revenue, share, out=np.full(revenue.shape, np.inf), where=share > 0)
@@ -54,8 +66,7 @@ def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration
     return rng.beta(mean * concentration, (1 - mean) * concentration, n)
 
 
-def build_plants(world: World, cal: Params, scale: float,
-                 rng: np.random.Generator) -> tuple[ColumnStore, np.ndarray]:
+def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generator) -> tuple[ColumnStore, np.ndarray]:
     """Plants of the six overcapacity sectors.
 
     Returns:
@@ -87,7 +98,9 @@ def build_plants(world: World, cal: Params, scale: float,
                 scale_value[rows] = capacity[rows]
         size_rank = (z_size - z_size.mean()) / max(z_size.std(), 1e-9)
 
-        def intensity(mean: float, sigma: float, size_rank: np.ndarray = size_rank) -> np.ndarray:
+        def intensity(
+            mean: float, sigma: float, size_rank: np.ndarray = size_rank, n: int = n, capacity: np.ndarray = capacity
+        ) -> np.ndarray:
             raw = np.exp(-0.3 * sigma * size_rank + sigma * rng.standard_normal(n))
             return mean * raw / np.average(raw, weights=capacity)
 
@@ -98,8 +111,7 @@ def build_plants(world: World, cal: Params, scale: float,
         ule = _rank_categories(small_first, np.array(sector.ule_unmet_shares))
         safety = _beta_with_mean(rng, sector.safety_gap_mean, n) * np.exp(0.2 * small_first.clip(-2, 2))
         safety = np.clip(safety, 0.0, 1.0)
-        wpu = sector.workers_per_unit * np.exp(-0.2 * size_rank * sector.size_sigma
-                                               + 0.2 * rng.standard_normal(n))
+        wpu = sector.workers_per_unit * np.exp(-0.2 * size_rank * sector.size_sigma + 0.2 * rng.standard_normal(n))
         wpu = sector.workers_per_unit * wpu / np.average(wpu, weights=capacity)
         assets = capacity * sector.capital_per_unit * np.exp(0.2 * rng.standard_normal(n))
         debt = assets * _beta_with_mean(rng, sector.debt_ratio, n, 20.0)
@@ -111,18 +123,35 @@ def build_plants(world: World, cal: Params, scale: float,
             reserve = capacity * np.exp(np.log(15.0) + 0.8 * rng.standard_normal(n))
         else:
             reserve = np.full(n, np.inf)
-        city_w = world.city_weights(sector.city_weights)
-        city = rng.choice(len(world.cities), size=n, p=city_w)
-        blocks.append({
-            "sector": np.full(n, i), "segment": segment, "city": city, "weight": np.full(n, weight),
-            "active": np.ones(n, bool), "soe": soe, "capacity": capacity, "capacity_2017": capacity,
-            "plant_scale": scale_value, "fuel_intensity": fuel, "power_intensity": power,
-            "nonenergy_cost": sector.nonenergy_cost * np.exp(0.05 * rng.standard_normal(n)),
-            "equipment_class": equipment, "ule_unmet": ule, "safety_gap": safety,
-            "workers_per_unit": wpu, "workers": capacity * wpu, "assets": assets, "cash": cash,
-            "debt": debt, "reserve": reserve, "upgrade_due": np.full(n, -1),
-            "deadline": np.full(n, -1), "exit_quarter": np.full(n, -1),
-        })
+        city = _allocate(world.city_weights(sector.city_weights), n, rng)
+        blocks.append(
+            {
+                "sector": np.full(n, i),
+                "segment": segment,
+                "city": city,
+                "weight": np.full(n, weight),
+                "active": np.ones(n, bool),
+                "soe": soe,
+                "capacity": capacity,
+                "capacity_2017": capacity,
+                "plant_scale": scale_value,
+                "fuel_intensity": fuel,
+                "power_intensity": power,
+                "nonenergy_cost": sector.nonenergy_cost * np.exp(0.05 * rng.standard_normal(n)),
+                "equipment_class": equipment,
+                "ule_unmet": ule,
+                "safety_gap": safety,
+                "workers_per_unit": wpu,
+                "workers": capacity * wpu,
+                "assets": assets,
+                "cash": cash,
+                "debt": debt,
+                "reserve": reserve,
+                "upgrade_due": np.full(n, -1),
+                "deadline": np.full(n, -1),
+                "exit_quarter": np.full(n, -1),
+            }
+        )
     total = sum(len(b["sector"]) for b in blocks)
     store = ColumnStore(PLANT_SCHEMA, int(total * 1.5) + 16)
     for block in blocks:
@@ -134,13 +163,15 @@ def build_plants(world: World, cal: Params, scale: float,
 def firm_parameters(sector: Params) -> dict[str, float]:
     """Firm characteristics set from the sector's calibration when a firm is created."""
     return {
-        "margin": sector.margin, "capital_output": sector.capital_output, "va_ratio": sector.va_ratio,
-        "growth_sigma": sector.growth_sigma, "cash_target": sector.cash_to_revenue,
+        "margin": sector.margin,
+        "capital_output": sector.capital_output,
+        "va_ratio": sector.va_ratio,
+        "growth_sigma": sector.growth_sigma,
+        "cash_target": sector.cash_to_revenue,
     }
 
 
-def build_firms(world: World, cal: Params, scenario: Params, scale: float,
-                rng: np.random.Generator) -> ColumnStore:
+def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: np.random.Generator) -> ColumnStore:
     """Firms of the ten strong industries (recognition flags are set by the model)."""
     blocks = []
     for i, name in enumerate(world.gr_names):
@@ -161,10 +192,14 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float,
         rd = np.minimum(sector.rd_rate * rd / np.average(rd, weights=revenue), 0.4)
         # High-tech products' share of revenue rises with R&D intensity.
         standard = (log_rd - log_rd.mean()) / max(log_rd.std(), 1e-9)
-        tech_share = np.clip(0.45 + 0.2 * standard + 0.15 * rng.standard_normal(n)
-                             + (0.05 if sector.emerging else -0.05), 0.0, 1.0)
-        niche = np.minimum(0.9, 0.01 * np.exp(0.6 * z) * (rng.pareto(2.0, n) + 1.0)) if sector.manufacturing \
+        tech_share = np.clip(
+            0.45 + 0.2 * standard + 0.15 * rng.standard_normal(n) + (0.05 if sector.emerging else -0.05), 0.0, 1.0
+        )
+        niche = (
+            np.minimum(0.9, 0.01 * np.exp(0.6 * z) * (rng.pareto(2.0, n) + 1.0))
+            if sector.manufacturing
             else np.zeros(n)
+        )
         cash = revenue * sector.cash_to_revenue * np.exp(0.5 * rng.standard_normal(n) - 0.125)
         assets = revenue * sector.capital_output * np.exp(0.3 * rng.standard_normal(n))
         debt = assets * _beta_with_mean(rng, sector.debt_ratio, n, 12.0)
@@ -183,17 +218,32 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float,
         flagged = order[: int(np.searchsorted(cum, sector.new_economy_share, side="left"))]
         new_economy = np.zeros(n, bool)
         new_economy[flagged] = True
-        blocks.append({
-            "sector": np.full(n, i), "city": city, "weight": np.full(n, weight),
-            "active": np.ones(n, bool), "founded": 2018.0 - age, "revenue": revenue,
-            "tfp": tfp, "rd_rate": rd, "rd_base": rd, "tech_share": tech_share,
-            **firm_parameters(sector),
-            "niche_share": niche, "niche_market": _market(revenue, niche),
-            "cash": cash, "debt": debt, "assets": assets,
-            "new_economy": new_economy, "application": rng.random(n),
-            "screening_noise": rng.standard_normal(n), "revenue_1y": revenue_1y,
-            "revenue_2y": revenue_2y, "exit_quarter": np.full(n, -1),
-        })
+        blocks.append(
+            {
+                "sector": np.full(n, i),
+                "city": city,
+                "weight": np.full(n, weight),
+                "active": np.ones(n, bool),
+                "founded": 2018.0 - age,
+                "revenue": revenue,
+                "tfp": tfp,
+                "rd_rate": rd,
+                "rd_base": rd,
+                "tech_share": tech_share,
+                **firm_parameters(sector),
+                "niche_share": niche,
+                "niche_market": _market(revenue, niche),
+                "cash": cash,
+                "debt": debt,
+                "assets": assets,
+                "new_economy": new_economy,
+                "application": rng.random(n),
+                "screening_noise": rng.standard_normal(n),
+                "revenue_1y": revenue_1y,
+                "revenue_2y": revenue_2y,
+                "exit_quarter": np.full(n, -1),
+            }
+        )
     total = sum(len(b["sector"]) for b in blocks)
     store = ColumnStore(FIRM_SCHEMA, int(total * (1 + ENTRANT_ROOM)) + 16)
     for block in blocks:
@@ -211,9 +261,17 @@ def entrant_slots(world: World, cal: Params, scale: float) -> int:
     return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * rows.max())))
 
 
-def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: np.ndarray,
-             market_growth: np.ndarray, row_weight: np.ndarray, slots: int, year: float,
-             rng: np.random.Generator) -> dict[str, np.ndarray]:
+def entrants(
+    world: World,
+    cal: Params,
+    counts: np.ndarray,
+    reference_revenue: np.ndarray,
+    market_growth: np.ndarray,
+    row_weight: np.ndarray,
+    slots: int,
+    year: float,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Column values for the quarter's new firms in the ten strong industries.
 
     Draws are laid out by (sector, slot): the k-th entrant of a sector gets the same
@@ -247,17 +305,31 @@ def entrants(world: World, cal: Params, counts: np.ndarray, reference_revenue: n
     va_ratio = gr["va_ratio"][sector]
     city = (u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1).clip(0, len(world.cities) - 1)
     return {
-        "sector": sector, "city": city, "weight": row_weight[sector], "active": True, "founded": year,
-        "revenue": revenue, "tfp": tfp, "rd_rate": rd, "rd_base": rd,
-        "margin": gr["margin"][sector], "capital_output": gr["capital_output"][sector],
-        "va_ratio": va_ratio, "growth_sigma": gr["growth_sigma"][sector],
+        "sector": sector,
+        "city": city,
+        "weight": row_weight[sector],
+        "active": True,
+        "founded": year,
+        "revenue": revenue,
+        "tfp": tfp,
+        "rd_rate": rd,
+        "rd_base": rd,
+        "margin": gr["margin"][sector],
+        "capital_output": gr["capital_output"][sector],
+        "va_ratio": va_ratio,
+        "growth_sigma": gr["growth_sigma"][sector],
         "cash_target": gr["cash_to_revenue"][sector],
         "tech_share": np.clip(0.55 + 0.15 * z[3], 0.0, 1.0),
         "niche_share": niche,
         # The niche market, deflated to 2017 so that the share is revenue / (market x trend).
         "niche_market": _market(revenue, niche) / market_growth[sector],
-        "cash": revenue * gr["cash_to_revenue"][sector] * 2.0, "debt": 0.2 * assets, "assets": assets,
+        "cash": revenue * gr["cash_to_revenue"][sector] * 2.0,
+        "debt": 0.2 * assets,
+        "assets": assets,
         "new_economy": u[1] < beh.entrant_new_economy_share,
-        "application": u[2], "screening_noise": z[4],
-        "revenue_1y": revenue, "revenue_2y": revenue, "exit_quarter": -1,
+        "application": u[2],
+        "screening_noise": z[4],
+        "revenue_1y": revenue,
+        "revenue_2y": revenue,
+        "exit_quarter": -1,
     }

@@ -30,15 +30,22 @@ def band_threshold(revenue: np.ndarray, floors: np.ndarray, thresholds: np.ndarr
     return padded[band + 1]
 
 
-def high_tech_eligible(revenue: np.ndarray, rd_rate: np.ndarray, tech_share: np.ndarray,
-                       rule: DictConfig) -> np.ndarray:
+def high_tech_eligible(
+    revenue: np.ndarray, rd_rate: np.ndarray, tech_share: np.ndarray, rule: DictConfig
+) -> np.ndarray:
     """Firms meeting the high-tech enterprise criteria."""
     needed = band_threshold(revenue, np.array(rule.revenue_floors), np.array(rule.rd_thresholds))
     return (rd_rate >= needed) & (tech_share >= rule.min_tech_share)
 
 
-def gazelle_eligible(revenue: np.ndarray, revenue_2y: np.ndarray, rd_rate: np.ndarray,
-                     debt_ratio: np.ndarray, age: np.ndarray, rule: DictConfig) -> np.ndarray:
+def gazelle_eligible(
+    revenue: np.ndarray,
+    revenue_2y: np.ndarray,
+    rd_rate: np.ndarray,
+    debt_ratio: np.ndarray,
+    age: np.ndarray,
+    rule: DictConfig,
+) -> np.ndarray:
     """Firms meeting the gazelle criteria.
 
     Args:
@@ -52,12 +59,10 @@ def gazelle_eligible(revenue: np.ndarray, revenue_2y: np.ndarray, rd_rate: np.nd
     needed = band_threshold(revenue, np.array(rule.revenue_floors), np.array(rule.growth_thresholds))
     cagr = np.sqrt(revenue / np.maximum(revenue_2y, 1e-12)) - 1.0
     rd_needed = np.where(revenue >= rule.large_revenue, rule.rd_rate_large, rule.rd_rate_small)
-    return ((cagr >= needed) & (rd_rate >= rd_needed) & (debt_ratio < rule.max_debt_ratio)
-            & (age >= rule.min_age_years))
+    return (cagr >= needed) & (rd_rate >= rd_needed) & (debt_ratio < rule.max_debt_ratio) & (age >= rule.min_age_years)
 
 
-def valuation(revenue: np.ndarray, revenue_2y: np.ndarray, multiple: np.ndarray,
-              trend: np.ndarray) -> np.ndarray:
+def valuation(revenue: np.ndarray, revenue_2y: np.ndarray, multiple: np.ndarray, trend: np.ndarray) -> np.ndarray:
     """Enterprise value [bn yuan]: a revenue multiple with a premium for growth above trend.
 
     The multiple rises by a factor ``exp(4 x excess CAGR)``, at most e (2.7): a firm
@@ -77,7 +82,6 @@ def champion_years(niche_share: np.ndarray, years: np.ndarray, rule: DictConfig)
     return np.where(niche_share >= rule.niche_share, years + 1, 0).astype(years.dtype)
 
 
-def champion_eligible(years: np.ndarray, age: np.ndarray, manufacturing: np.ndarray,
-                      rule: DictConfig) -> np.ndarray:
+def champion_eligible(years: np.ndarray, age: np.ndarray, manufacturing: np.ndarray, rule: DictConfig) -> np.ndarray:
     """Firms that have held the niche long enough, are old enough and make things."""
     return (years >= rule.years_held) & (age >= rule.min_age_years) & manufacturing

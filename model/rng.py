@@ -14,8 +14,7 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("population", "growth_shock", "growth_event", "inspection", "fund_selection",
-           "entry", "mesa")
+STREAMS = ("population", "growth_shock", "growth_event", "inspection", "fund_selection", "entry", "mesa")
 
 
 class Streams:

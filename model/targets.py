@@ -17,8 +17,22 @@ import pandas as pd
 
 from model.calendar import quarter_end, quarter_index
 
-SCORECARD_COLUMNS = ("target", "label", "indicator", "sector", "city", "date", "comparison",
-                     "target_value", "upper", "simulated", "met", "gap", "unit", "source")
+SCORECARD_COLUMNS = (
+    "target",
+    "label",
+    "indicator",
+    "sector",
+    "city",
+    "date",
+    "comparison",
+    "target_value",
+    "upper",
+    "simulated",
+    "met",
+    "gap",
+    "unit",
+    "source",
+)
 
 
 def evaluate(value: float, comparison: str, target: float, upper: float | None = None) -> tuple[bool, float]:
@@ -71,18 +85,30 @@ def scorecard(timeseries: pd.DataFrame, targets: Mapping[str, Any]) -> pd.DataFr
         else:
             value, unit = float("nan"), ""
         met, gap = evaluate(value, t["comparison"], float(t["value"]), t.get("upper"))
-        rows.append({
-            "target": name, "label": t["label"], "indicator": t["indicator"],
-            "sector": t.get("sector", "all"), "city": t.get("city", "all"), "date": t["date"],
-            "comparison": t["comparison"], "target_value": float(t["value"]),
-            "upper": float(t["upper"]) if t.get("upper") is not None else float("nan"),
-            "simulated": value, "met": bool(met), "gap": gap, "unit": unit, "source": t["source"],
-        })
+        rows.append(
+            {
+                "target": name,
+                "label": t["label"],
+                "indicator": t["indicator"],
+                "sector": t.get("sector", "all"),
+                "city": t.get("city", "all"),
+                "date": t["date"],
+                "comparison": t["comparison"],
+                "target_value": float(t["value"]),
+                "upper": float(t["upper"]) if t.get("upper") is not None else float("nan"),
+                "simulated": value,
+                "met": bool(met),
+                "gap": gap,
+                "unit": unit,
+                "source": t["source"],
+            }
+        )
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
 
 
 def format_scorecard(card: pd.DataFrame) -> str:
     """The scorecard as a plain-text table for the terminal."""
+
     def number(x: float) -> str:
         if np.isnan(x):
             return "n/a"
@@ -98,11 +124,15 @@ def format_scorecard(card: pd.DataFrame) -> str:
     lines.append(header)
     lines.append("-" * len(header))
     for row in card.itertuples():
-        goal = (f"{number(row.target_value)}-{number(row.upper)}" if row.comparison == "between"
-                else f"{row.comparison} {number(row.target_value)}")
+        goal = (
+            f"{number(row.target_value)}-{number(row.upper)}"
+            if row.comparison == "between"
+            else f"{row.comparison} {number(row.target_value)}"
+        )
         result = "met" if row.met else "MISSED"
-        lines.append(f"{row.label[:58]:<58} {row.date:<7} {goal:>13} {number(row.simulated):>11} "
-                     f"{number(row.gap):>10}  {result}")
+        lines.append(
+            f"{row.label[:58]:<58} {row.date:<7} {goal:>13} {number(row.simulated):>11} {number(row.gap):>10}  {result}"
+        )
     met = int(card["met"].sum())
     lines.append("-" * len(header))
     lines.append(f"{met} of {len(card)} targets met")

@@ -10,17 +10,55 @@ from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS, Params
 
 # Fields of the sector configs that become per-sector float arrays.
 OVERCAPACITY_FIELDS = (
-    "base_units_per_unit", "firms", "capacity", "output", "price", "nonenergy_cost",
-    "fuel_intensity", "power_intensity", "fuel_price", "coal_share", "tariff",
-    "quota_fuel_weight", "quota_power_weight", "energy_quota", "demand_elasticity",
-    "supply_steepness", "size_sigma", "intensity_sigma", "workers_per_unit", "wage",
-    "capital_per_unit", "debt_ratio", "cash_to_revenue", "safety_gap_mean", "upgrade_cost",
-    "upgrade_gain", "ule_retrofit_cost", "safety_fix_cost", "replacement_cost", "salvage_share",
+    "base_units_per_unit",
+    "firms",
+    "capacity",
+    "output",
+    "price",
+    "nonenergy_cost",
+    "fuel_intensity",
+    "power_intensity",
+    "fuel_price",
+    "coal_share",
+    "tariff",
+    "quota_fuel_weight",
+    "quota_power_weight",
+    "energy_quota",
+    "demand_elasticity",
+    "supply_steepness",
+    "size_sigma",
+    "intensity_sigma",
+    "workers_per_unit",
+    "wage",
+    "capital_per_unit",
+    "debt_ratio",
+    "cash_to_revenue",
+    "safety_gap_mean",
+    "upgrade_cost",
+    "upgrade_gain",
+    "ule_retrofit_cost",
+    "safety_fix_cost",
+    "replacement_cost",
+    "salvage_share",
 )
 GROWTH_FIELDS = (
-    "firms", "value_added", "va_ratio", "size_sigma", "growth_sigma", "labour_productivity",
-    "rd_rate", "rd_sigma", "new_economy_share", "margin", "capital_output", "debt_ratio",
-    "cash_to_revenue", "energy_intensity", "coal_share", "valuation_multiple", "core_city_bonus",
+    "firms",
+    "value_added",
+    "va_ratio",
+    "size_sigma",
+    "growth_sigma",
+    "labour_productivity",
+    "rd_rate",
+    "rd_sigma",
+    "new_economy_share",
+    "margin",
+    "capital_output",
+    "debt_ratio",
+    "cash_to_revenue",
+    "energy_intensity",
+    "coal_share",
+    "valuation_multiple",
+    "core_city_bonus",
 )
 
 
@@ -55,11 +93,11 @@ class World:
         self.oc_names = OVERCAPACITY_SECTORS
         self.gr_names = GROWTH_SECTORS
         self.sector_names = SECTORS
-        self.oc = {f: np.array([float(cal.overcapacity[s][f]) for s in OVERCAPACITY_SECTORS])
-                   for f in OVERCAPACITY_FIELDS}
+        self.oc = {
+            f: np.array([float(cal.overcapacity[s][f]) for s in OVERCAPACITY_SECTORS]) for f in OVERCAPACITY_FIELDS
+        }
         self.oc_units = tuple(cal.overcapacity[s].unit for s in OVERCAPACITY_SECTORS)
-        self.gr = {f: np.array([float(cal.growth[s][f]) for s in GROWTH_SECTORS])
-                   for f in GROWTH_FIELDS}
+        self.gr = {f: np.array([float(cal.growth[s][f]) for s in GROWTH_SECTORS]) for f in GROWTH_FIELDS}
         self.emerging = np.array([cal.growth[s].emerging for s in GROWTH_SECTORS])
         self.manufacturing = np.array([cal.growth[s].manufacturing for s in GROWTH_SECTORS])
 
@@ -68,17 +106,21 @@ class World:
         for i, name in enumerate(OVERCAPACITY_SECTORS):
             self.segment_offset[i] = len(self.segments)
             for seg_name, seg in cal.overcapacity[name].segments.items():
-                self.segments.append(Segment(
-                    sector=i, name=seg_name, scale_metric=seg.scale_metric,
-                    scale_values=np.array(seg.scale_values, float),
-                    scale_shares=np.array(seg.scale_shares, float),
-                    capacity_share=float(seg.capacity_share), firm_share=float(seg.firm_share)))
+                self.segments.append(
+                    Segment(
+                        sector=i,
+                        name=seg_name,
+                        scale_metric=seg.scale_metric,
+                        scale_values=np.array(seg.scale_values, float),
+                        scale_shares=np.array(seg.scale_shares, float),
+                        capacity_share=float(seg.capacity_share),
+                        firm_share=float(seg.firm_share),
+                    )
+                )
         # Scale of a replacement line; 0 where a plant's scale is its capacity (mines).
-        self.firm_city_weights = [self.city_weights({}, float(cal.growth[s].core_city_bonus))
-                                  for s in GROWTH_SECTORS]
+        self.firm_city_weights = [self.city_weights({}, float(cal.growth[s].core_city_bonus)) for s in GROWTH_SECTORS]
         self.firm_city_cumulative = np.cumsum(self.firm_city_weights, axis=1)
-        self.best_scale = np.array([seg.scale_values.max() if seg.scale_values.size else 0.0
-                                    for seg in self.segments])
+        self.best_scale = np.array([seg.scale_values.max() if seg.scale_values.size else 0.0 for seg in self.segments])
 
     def oc_index(self, name: str) -> int:
         """Index of an overcapacity sector."""

@@ -1,0 +1,136 @@
+"""The parameter registry: every number of the config with its unit and source.
+
+``model/registry/parameters.csv`` declares each parameter once (key, unit,
+description, source); a ``*`` in a key stands for one path element (a sector, a city,
+a quarter), and the most specific row wins. A value written as ``${sd:KEY}`` in the
+config takes its unit and source from the data files instead. :func:`describe` lists
+every numeric value of a composed config with its unit and source; the tests require
+that none is missing, and the README's table is generated from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from model.data import databook, resolve_data_dir
+
+REGISTRY = Path(__file__).resolve().parent / "registry" / "parameters.csv"
+_SD = re.compile(r"^\$\{sd:([A-Za-z0-9_]+)(?:,\s*([^}]+))?\}$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One registry row."""
+
+    key: str
+    unit: str
+    description: str
+    source: str
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Rows with fewer wildcards (then longer keys) win."""
+        return (-self.key.count("*"), len(self.key))
+
+    def matches(self, path: str) -> bool:
+        """Whether this row's key covers a dotted path."""
+        pattern = self.key.split(".")
+        parts = path.split(".")
+        return len(pattern) == len(parts) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=True))
+
+
+def load_registry(path: Path = REGISTRY) -> list[Parameter]:
+    """Read the parameter registry."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Parameter(**row) for row in csv.DictReader(handle)]
+
+
+def lookup(path: str, registry: list[Parameter] | None = None) -> Parameter | None:
+    """The registry row covering a config path, or None."""
+    rows = [row for row in (registry or load_registry()) if row.matches(path)]
+    return max(rows, key=lambda row: row.specificity) if rows else None
+
+
+def numeric_leaves(cfg: DictConfig) -> Iterator[tuple[str, Any, Any]]:
+    """Every numeric value of a config: (dotted path, raw value, resolved value).
+
+    A list of numbers is one leaf; the raw value is the interpolation string when the
+    value comes from ``${sd:...}``.
+    """
+
+    def walk(node: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+        if isinstance(node, DictConfig):
+            for key in node:
+                yield from walk(node._get_node(key), f"{path}.{key}" if path else str(key))
+        elif isinstance(node, ListConfig):
+            items = [node._get_node(i) for i in range(len(node))]
+            raw = [item._value() for item in items]
+            resolved = OmegaConf.to_container(node, resolve=True)
+            if raw and all(_is_number(v) or _is_sd(v) for v in raw):
+                yield path, raw, resolved
+            else:
+                for i, item in enumerate(items):
+                    yield from walk(item, f"{path}[{i}]")
+        else:
+            raw = node._value()
+            if _is_number(raw) or _is_sd(raw):
+                yield path, raw, node._dereference_node()._value() if _is_sd(raw) else raw
+
+    yield from walk(cfg, "")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_sd(value: Any) -> bool:
+    return isinstance(value, str) and _SD.match(value) is not None
+
+
+def data_source(raw: Any, data_dir: str | None = None) -> tuple[str, str]:
+    """Unit and source line of ``${sd:...}`` value(s): data key, year, title and address."""
+    items = raw if isinstance(raw, list) else [raw]
+    book = databook(str(resolve_data_dir(data_dir)))
+    parts, units = [], []
+    for item in items:
+        if not _is_sd(item):
+            continue
+        key, year = _SD.match(item).groups()
+        figure = book.figure(key, year.strip() if year else None)
+        parts.append(f"data: {key} ({figure.year}), {figure.source_title} <{figure.source_url}>")
+        units.append(figure.unit)
+    return (units[0] if units else ""), "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Described:
+    """A config value with its unit and source."""
+
+    path: str
+    value: Any
+    unit: str
+    source: str
+    registry_key: str | None
+
+
+def describe(cfg: DictConfig) -> list[Described]:
+    """Every numeric value of a config with its unit and source (``source`` empty if unknown)."""
+    registry = load_registry()
+    rows = []
+    data_dir = cfg.get("data_dir")
+    for path, raw, value in numeric_leaves(cfg):
+        row = lookup(path, registry)
+        data_unit, from_data = data_source(raw, data_dir) if (_is_sd(raw) or isinstance(raw, list)) else ("", "")
+        unit = row.unit if row else data_unit
+        source = from_data or (row.source if row else "")
+        if from_data and row and isinstance(raw, list) and not all(_is_sd(v) for v in raw):
+            source = f"{row.source}; {from_data}"
+        rows.append(Described(path, value, unit, source, row.key if row else None))
+    return rows

@@ -1,0 +1,36 @@
+"""Shared fixtures: small runs of the model, cached for the whole test session."""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import pytest
+
+from model import ShandongModel
+
+SMALL = 0.05  # scale of the runs most tests use: about 2,000 firms
+
+
+@functools.lru_cache(maxsize=32)
+def _run(policy_mix: str, seed: int, scale: float, scenario: str = "baseline") -> tuple[ShandongModel, pd.DataFrame]:
+    model = ShandongModel(seed=seed, scale=scale, policy_mix=policy_mix, scenario=scenario)
+    model.run()
+    return model, model.timeseries()
+
+
+@pytest.fixture(scope="session")
+def run():
+    """``run(policy_mix, seed=0, scale=SMALL)`` -> (finished model, tidy time series), cached."""
+
+    def get(policy_mix: str, seed: int = 0, scale: float = SMALL, scenario: str = "baseline"):
+        return _run(policy_mix, seed, scale, scenario)
+
+    return get
+
+
+def value(ts: pd.DataFrame, indicator: str, sector: str = "all", city: str = "all", date: str = "2022-12-31") -> float:
+    """One value of a tidy time series."""
+    rows = ts[(ts.indicator == indicator) & (ts.sector == sector) & (ts.city == city) & (ts.date == pd.Timestamp(date))]
+    assert len(rows) == 1, f"expected one row for {indicator}/{sector}/{city}/{date}, found {len(rows)}"
+    return float(rows.value.iloc[0])

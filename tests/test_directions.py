@@ -1,0 +1,44 @@
+"""Each single-instrument mix moves its own indicators the right way against `none` (same seed)."""
+
+import pytest
+from conftest import value
+
+SCALE = 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pricing_lowers_energy_use_and_raises_surcharges(run, seed):
+    _, none = run("none", seed, SCALE)
+    _, pricing = run("pricing_only", seed, SCALE)
+    assert value(pricing, "surcharge_revenue") > 0 == value(none, "surcharge_revenue")
+    assert value(pricing, "energy_consumption") < value(none, "energy_consumption")
+    assert value(pricing, "capacity", "steel") <= value(none, "capacity", "steel")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fund_raises_the_new_economy_share(run, seed):
+    _, none = run("none", seed, SCALE)
+    _, fund = run("fund_only", seed, SCALE)
+    assert value(fund, "fund_invested") > 0 == value(none, "fund_invested")
+    assert value(fund, "new_economy_va_share") > value(none, "new_economy_va_share")
+    assert value(fund, "rd_intensity") > value(none, "rd_intensity")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_standards_remove_capacity_and_lower_energy_intensity(run, seed):
+    _, none = run("none", seed, SCALE)
+    _, standards = run("standards_only", seed, SCALE)
+    exited = lambda ts: sum(value(ts, "capacity_exited", s) for s in ("coal", "building_materials"))  # noqa: E731
+    assert exited(standards) > exited(none)
+    assert value(standards, "plants_closed_by_inspection") > 0 == value(none, "plants_closed_by_inspection")
+    assert value(standards, "energy_intensity") < value(none, "energy_intensity")
+    assert value(standards, "capacity", "low_speed_ev") < value(none, "capacity", "low_speed_ev")
+
+
+def test_relocation_moves_steel_out_of_channel_cities(run):
+    _, none = run("none", 0, SCALE)
+    _, enacted = run("as_enacted", 0, SCALE)
+    assert value(enacted, "steel_channel_capacity_exited_share", "steel") >= 0.7
+    coastal = "steel_coastal_capacity_share"
+    assert value(enacted, coastal, "steel") > value(none, coastal, "steel")
+    assert value(enacted, "workers_resettled") > 0 == value(none, "workers_resettled")
