@@ -96,6 +96,7 @@ FIRM_SCHEMA: dict[str, type] = {
     "revenue_1y": np.float64,  # revenue one year ago [bn yuan per year]
     "revenue_2y": np.float64,  # two years ago
     "fund_equity": np.float64,  # equity received from the fund [bn yuan per firm]
+    "fund_stake": np.float64,  # the fund's equity stake in the firm
     "social_equity": np.float64,  # social co-investment received [bn yuan per firm]
     "funded": np.bool_,
     "exit_quarter": np.int16,

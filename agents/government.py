@@ -172,6 +172,8 @@ class ConversionFund(mesa.Agent):
         noise_scale: float,
         ticket_to_revenue: float,
         max_ticket: float,
+        max_stake: float,
+        valuation: np.ndarray,
         order_draws: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pick investees from the deal pipeline until each sector's budget is used.
@@ -184,6 +186,8 @@ class ConversionFund(mesa.Agent):
             noise_scale: Scale of the fund's screening error.
             ticket_to_revenue: Investment per firm relative to its annual revenue.
             max_ticket: Cap on the investment per firm [bn yuan].
+            max_stake: Cap on the stake the investment buys.
+            valuation: Pre-money value of each candidate firm [bn yuan].
             order_draws: Uniform draws, one per candidate, for random ranking.
 
         Returns:
@@ -205,6 +209,7 @@ class ConversionFund(mesa.Agent):
         order = np.lexsort((-signal, sector))  # by sector, best first
         chosen, sector = candidates[order], sector[order]
         per_firm = np.minimum(ticket_to_revenue * firms.revenue[chosen], max_ticket)
+        per_firm = np.minimum(per_firm, max_stake / (1.0 - max_stake) * valuation[order])
         amounts = np.round(per_firm * firms.weight[chosen] * 1e9).astype(np.int64)
         spent = np.cumsum(amounts)
         first = np.searchsorted(sector, sector, side="left")  # start of each firm's sector run

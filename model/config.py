@@ -342,6 +342,7 @@ class ConversionFundConfig:
     pipeline_multiple: float = MISSING  # firms screened per deal
     ticket_to_revenue: float = MISSING  # investment per deal / firm annual revenue
     max_ticket: float = MISSING  # [bn yuan]
+    max_stake: float = MISSING  # largest equity stake the fund takes in a firm
     co_investment: float = MISSING  # social capital per fund yuan, at project level
 
 
@@ -785,6 +786,7 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
     _check(cfg.pipeline_multiple >= 1, f"{key}.pipeline_multiple", cfg.pipeline_multiple, "a number >= 1")
     _positive(cfg.ticket_to_revenue, f"{key}.ticket_to_revenue")
     _positive(cfg.max_ticket, f"{key}.max_ticket")
+    _check(0.0 < cfg.max_stake < 1.0, f"{key}.max_stake", cfg.max_stake, "a stake in (0, 1)")
     _nonnegative(cfg.co_investment, f"{key}.co_investment")
 
 

@@ -345,6 +345,7 @@ class ShandongModel(mesa.Model):
         drawn = np.concatenate(pools)[pick]
         ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.founded[drawn] <= self.year - 1.0)
         pipeline = np.unique(drawn[ok])  # sorted rows; a firm appears once
+        valuation = self.world.gr["valuation_multiple"][firms.sector[pipeline]] * firms.revenue[pipeline]
         chosen, amounts = fund.select(
             firms,
             pipeline,
@@ -353,6 +354,8 @@ class ShandongModel(mesa.Model):
             rules.screening_noise,
             rules.ticket_to_revenue,
             rules.max_ticket,
+            rules.max_stake,
+            valuation,
             rng.random(pipeline.size),
         )
         if chosen.size == 0:
@@ -363,6 +366,8 @@ class ShandongModel(mesa.Model):
         per_firm, per_firm_co = amounts / weight / 1e9, co / weight / 1e9
         firms.set_value("cash", chosen, firms.cash[chosen] + per_firm + per_firm_co)
         firms.set_value("fund_equity", chosen, firms.fund_equity[chosen] + per_firm)
+        value = self.world.gr["valuation_multiple"][sector] * firms.revenue[chosen]
+        firms.set_value("fund_stake", chosen, per_firm / (value + per_firm))
         firms.set_value("social_equity", chosen, firms.social_equity[chosen] + per_firm_co)
         firms.set_value("funded", chosen, True)
         firms.set_value("new_economy", chosen, True)  # the fund's mandate: 四新 projects
