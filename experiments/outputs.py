@@ -7,6 +7,7 @@ leaves no result files (and no marker), so nothing half-written looks finished.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -89,8 +90,51 @@ def _number(value: float) -> float | None:
     return None if np.isnan(value) else value
 
 
+def config_fingerprint(cfg: Any) -> str:
+    """SHA-256 of a resolved config: the same fingerprint means the same run."""
+    from omegaconf import OmegaConf
+
+    resolved = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
+    return hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def finished(run_dir: Path, fingerprint: str) -> bool:
+    """Whether ``run_dir`` holds a finished result of the config with this fingerprint."""
+    marker = run_dir / COMPLETE
+    if not marker.is_file():
+        return False
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("config_sha256") == fingerprint
+    except json.JSONDecodeError:
+        return False
+
+
+def clear_run(run_dir: Path) -> None:
+    """Remove the results and markers of an earlier attempt (keeps Hydra's bookkeeping)."""
+    for name in (*RESULT_FILES, COMPLETE, FAILED):
+        (run_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(run_dir / STAGING, ignore_errors=True)
+
+
+def write_failure(run_dir: Path, message: str, trace: str, fingerprint: str) -> None:
+    """Record a failed run: its one-line error and traceback, in ``_FAILED``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "error": message,
+        "config_sha256": fingerprint,
+        "traceback": trace,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    (run_dir / FAILED).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
 def write_run(
-    run_dir: Path, timeseries: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], plot: bool = True
+    run_dir: Path,
+    timeseries: pd.DataFrame,
+    card: pd.DataFrame,
+    summary: Mapping[str, Any],
+    plot: bool = True,
+    fingerprint: str = "",
 ) -> list[Path]:
     """Write a run's result files atomically.
 
@@ -100,6 +144,7 @@ def write_run(
         card: The scorecard.
         summary: Contents of summary.json.
         plot: Whether to draw overview.png.
+        fingerprint: Hash of the resolved config, kept in the completion marker.
 
     Returns:
         Paths of the files written.
@@ -131,7 +176,8 @@ def write_run(
         for name in names:
             os.replace(staging / name, run_dir / name)
             written.append(run_dir / name)
-        (run_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S%z") + "\n", encoding="utf-8")
+        marker = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config_sha256": fingerprint}
+        (run_dir / COMPLETE).write_text(json.dumps(marker) + "\n", encoding="utf-8")
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -27,20 +27,21 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import outputs
+from experiments import outputs, progress
 from model.config import as_params, register_configs, validate
 from model.errors import ConfigError
 
 register_configs()
 
 
-def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False) -> dict[str, Any]:
+def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: str | None = None) -> dict[str, Any]:
     """Build the model from ``cfg``, run it, and write the results into ``run_dir``.
 
     Args:
         cfg: The composed config.
         run_dir: Where the result files go.
         quiet: Print nothing (sweeps).
+        fingerprint: Hash of the resolved config, kept in the completion marker.
 
     Returns:
         The run summary (contents of summary.json).
@@ -66,6 +67,7 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False) -> dict[str, A
     resolved = OmegaConf.to_container(cfg, resolve=True)
     summary = {
         "run": {
+            "experiment": cfg.experiment,
             "seed": model.seed,
             "scale": model.scale,
             "policy_mix": cfg.policy_mix.name,
@@ -94,7 +96,14 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False) -> dict[str, A
         "package_versions": outputs.package_versions(),
         "config": resolved,
     }
-    outputs.write_run(run_dir, timeseries, card, summary, plot=bool(cfg.output.plot))
+    outputs.write_run(
+        run_dir,
+        timeseries,
+        card,
+        summary,
+        plot=bool(cfg.output.plot),
+        fingerprint=fingerprint or outputs.config_fingerprint(cfg),
+    )
     if not quiet and cfg.output.print_scorecard:
         print(format_scorecard(card))
         print(f"results in {run_dir}")
@@ -106,8 +115,7 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
     """One Hydra job: a single run, or one run of a sweep."""
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
-    sweeping = hydra_cfg.mode == RunMode.MULTIRUN
-    if not sweeping:
+    if hydra_cfg.mode != RunMode.MULTIRUN:
         try:
             return simulate(cfg, run_dir)
         except Exception as exc:
@@ -116,16 +124,33 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
                 raise
             outputs.remove_unfinished(run_dir)
             fail(line)
-    if (run_dir / outputs.COMPLETE).exists():
-        return None  # finished by an earlier attempt at this sweep
+    return sweep_run(cfg, run_dir.resolve(), Path(hydra_cfg.sweep.dir).resolve())
+
+
+def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> dict[str, Any] | None:
+    """One run of a sweep.
+
+    Skipped if an earlier attempt finished it with the same config; a failure is
+    recorded in the run's folder (``_FAILED``) and does not stop the sweep.
+    """
+    started = time.time()
+    name = str(run_dir.relative_to(sweep_dir)) if run_dir.is_relative_to(sweep_dir) else str(run_dir)
+    fingerprint = ""
     try:
-        return simulate(cfg, run_dir, quiet=True)
+        fingerprint = outputs.config_fingerprint(cfg)
+        if outputs.finished(run_dir, fingerprint):
+            progress.record(sweep_dir, "skipped", name, time.time() - started)
+            return None
+        outputs.clear_run(run_dir)  # results of a different config, or of a failed attempt
+        summary = simulate(cfg, run_dir, quiet=True, fingerprint=fingerprint)
     except Exception as exc:  # a failing run is recorded and does not stop the sweep
-        (run_dir / outputs.FAILED).write_text(
-            f"{describe_error(exc) or type(exc).__name__ + ': ' + str(exc)}\n\n{traceback.format_exc()}",
-            encoding="utf-8",
-        )
+        outputs.clear_run(run_dir)
+        message = describe_error(exc) or f"{type(exc).__name__}: {exc}"
+        outputs.write_failure(run_dir, message, traceback.format_exc(), fingerprint)
+        progress.record(sweep_dir, "failed", name, time.time() - started)
         return None
+    progress.record(sweep_dir, "done", name, time.time() - started)
+    return summary
 
 
 # --------------------------------------------------------------------------- user errors

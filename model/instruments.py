@@ -8,6 +8,7 @@ fund, closure orders); firms only react. A policy mix is a list of instruments.
 
 from __future__ import annotations
 
+import abc
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ class Environment:
         self.quota_fuel_weight, self.quota_power_weight = quota_weights
         self._scopes: dict[tuple[int, int], np.ndarray] = {}
         self._scope_rows = -1
+        self.surcharge_scale = 1.0  # the mix's multiplier of every surcharge
         self.reset()
 
     def reset(self) -> None:
@@ -68,7 +70,7 @@ class Environment:
         sector = plants.sector[rows]
         for scheme in self.pricing:
             total += scheme.surcharge(self, sector, fuel, power, ule, equipment_class)
-        return total
+        return total * self.surcharge_scale
 
     def gaps_of(
         self, plants: Any, fuel: np.ndarray, power: np.ndarray, ule: np.ndarray, safety: np.ndarray, scale: np.ndarray
@@ -96,7 +98,7 @@ class Environment:
 
 
 # --------------------------------------------------------------------------- pricing
-class PricingScheme:
+class PricingScheme(abc.ABC):
     """An electricity pricing scheme: registers itself with the environment from its start."""
 
     name = "pricing"
@@ -108,6 +110,7 @@ class PricingScheme:
         """Make the scheme part of this quarter's electricity price."""
         model.environment.pricing.append(self)
 
+    @abc.abstractmethod
     def surcharge(
         self,
         env: Environment,
@@ -118,7 +121,6 @@ class PricingScheme:
         equipment_class: np.ndarray,
     ) -> np.ndarray:
         """Surcharge [yuan/kWh] for each plant."""
-        raise NotImplementedError
 
 
 class SteelDifferentialPricing(PricingScheme):
@@ -261,7 +263,7 @@ class ConversionFundInstrument:
             fund.subscribe({k: round(v * 1e9) for k, v in amounts.items()})
         paid = fund.call(cfg.call_rate)
         model.government.spend("fund_contributions", (paid["provincial"] + paid["city"]) / 1e9)
-        rate = step_value(self.deployment, quarter) or 0.0
+        rate = min((step_value(self.deployment, quarter) or 0.0) * cfg.deployment_pace, 1.0)
         budget = int(fund.idle * rate)
         model.fund_budget = (np.floor(budget * self.weights)).astype(np.int64)
         model.fund_rules = cfg

@@ -128,6 +128,7 @@ class ShandongModel(mesa.Model):
         self.environment = Environment(
             world.oc["energy_quota"], (world.oc["quota_fuel_weight"], world.oc["quota_power_weight"])
         )
+        self.environment.surcharge_scale = float(params.policy_mix.surcharge_scale)
         self.government = ProvincialGovernment(self, build_mix(params.policy_mix, self))
         self.markets = Markets(world, params.scenario)
 

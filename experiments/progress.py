@@ -1,0 +1,141 @@
+"""Progress of a running sweep: runs done out of total, failures so far, time left.
+
+Each run of a sweep appends one line to ``<sweep dir>/.progress`` when it ends
+(``done``, ``skipped`` when an earlier attempt finished it, or ``failed``). The
+callback below runs in the process that launched the sweep; a thread reads that
+file every few seconds and prints a line to stderr. It works whatever the launcher:
+workers on this machine or on a cluster write to the same folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+PROGRESS = ".progress"
+
+
+def record(sweep_dir: Path, status: str, run: str, seconds: float) -> None:
+    """Append one run's end to the sweep's progress file (one short line: an atomic append)."""
+    line = json.dumps({"status": status, "run": run, "seconds": round(seconds, 3), "at": time.time()}) + "\n"
+    fd = os.open(sweep_dir / PROGRESS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def sweep_overrides(config: DictConfig) -> list[str]:
+    """The overrides that define a sweep: the sweeper's params, then the command line's."""
+    params = config.hydra.sweeper.get("params") or {}
+    from_config = [f"{key}={value}" for key, value in params.items()]
+    return from_config + list(config.hydra.overrides.task)
+
+
+def expected_runs(config: DictConfig) -> int:
+    """Number of runs the sweep launches (the product of its sweep overrides)."""
+    parser = OverridesParser.create()
+    counts: dict[str, int] = {}
+    for override in parser.parse_overrides(sweep_overrides(config)):
+        key = override.get_key_element()
+        counts[key] = len(list(override.sweep_string_iterator())) if override.is_sweep_override() else 1
+    total = 1
+    for count in counts.values():
+        total *= count
+    return total
+
+
+def read_progress(sweep_dir: Path, since: float = 0.0) -> dict[str, int]:
+    """Runs ended since ``since`` (a time), by status."""
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    path = sweep_dir / PROGRESS
+    if not path.exists():
+        return counts
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line being written
+        if entry.get("at", 0) >= since and entry.get("status") in counts:
+            counts[entry["status"]] += 1
+    return counts
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+def status_line(name: str, total: int, counts: dict[str, int], elapsed: float) -> str:
+    """One line of progress."""
+    ended = counts["done"] + counts["skipped"] + counts["failed"]
+    line = f"sweep {name}: {ended}/{total} runs ended ({counts['failed']} failed"
+    if counts["skipped"]:
+        line += f", {counts['skipped']} finished earlier"
+    line += f"), {_duration(elapsed)} elapsed"
+    worked = counts["done"] + counts["failed"]
+    if worked and ended < total:
+        left = (total - ended) * elapsed / worked
+        line += f", about {_duration(left)} left"
+    return line
+
+
+class SweepProgress(Callback):
+    """Hydra callback printing a sweep's progress every ``interval`` seconds.
+
+    Args:
+        interval: Seconds between progress lines.
+    """
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Launchers ship the callbacks to their workers: leave the reporter thread behind.
+        return {"interval": self.interval}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Count the runs and start printing progress."""
+        self.sweep_dir = Path(config.hydra.sweep.dir)
+        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        self.name = config.get("experiment") or self.sweep_dir.name
+        self.total = expected_runs(config)
+        self.started = time.time()
+        print(f"sweep {self.name}: {self.total} runs into {self.sweep_dir}", file=sys.stderr, flush=True)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._report, daemon=True)
+        self._thread.start()
+
+    def _report(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._print()
+
+    def _print(self) -> None:
+        counts = read_progress(self.sweep_dir, self.started)
+        print(status_line(self.name, self.total, counts, time.time() - self.started), file=sys.stderr, flush=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the reporter and print the final line."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._print()
+        print(f"collect the results with: python -m experiments.collect {self.sweep_dir}", file=sys.stderr, flush=True)
