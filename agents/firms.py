@@ -19,6 +19,7 @@ from typing import ClassVar
 import mesa
 import numpy as np
 
+from agents.base import ShandongAgent
 from agents.population import ColumnStore
 
 # Exit reasons recorded in the ``exit_reason`` column.
@@ -104,7 +105,7 @@ FIRM_SCHEMA: dict[str, type] = {
 }
 
 
-class Firm(mesa.Agent):
+class Firm(ShandongAgent):
     """A firm: a thin view onto one row of its kind's column store.
 
     Args:

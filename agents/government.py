@@ -17,6 +17,7 @@ from typing import Protocol
 import mesa
 import numpy as np
 
+from agents.base import ShandongAgent
 from agents.population import ColumnStore
 
 SOURCES = ("provincial", "city", "social")
@@ -32,7 +33,7 @@ class Instrument(Protocol):
         """Change what firms face this quarter."""
 
 
-class ProvincialGovernment(mesa.Agent):
+class ProvincialGovernment(ShandongAgent):
     """Applies the policy mix and keeps the fiscal accounts (bn yuan, cumulative).
 
     Args:
@@ -91,7 +92,7 @@ class FundLedger:
         return sum(getattr(self, state).values())
 
 
-class ConversionFund(mesa.Agent):
+class ConversionFund(ShandongAgent):
     """The new-old driver conversion fund (guide fund -> parent funds -> sub-funds).
 
     Commitments are subscribed, then called (paid in) and invested with lags; the
@@ -218,7 +219,7 @@ class ConversionFund(mesa.Agent):
         return chosen[within], amounts[within]
 
 
-class Regulator(mesa.Agent):
+class Regulator(ShandongAgent):
     """Inspects plants every ``interval`` quarters (half-yearly in the opinions, §27).
 
     A non-compliant plant is found with ``detection`` probability; a found plant
@@ -282,7 +283,7 @@ class Regulator(mesa.Agent):
         return risk, np.maximum(quarters, 0.0)
 
 
-class City(mesa.Agent):
+class City(ShandongAgent):
     """A prefecture-level city: geography and its workers released and resettled.
 
     Args:

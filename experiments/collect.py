@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
-from experiments.outputs import COMPLETE, FAILED
+from experiments.outputs import COMPLETE, FAILED, STARTED, read_overrides
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
 # the fan charts plot their quarterly paths.
@@ -71,18 +71,16 @@ def wilson_interval(met: int, runs: int, confidence: float = CONFIDENCE) -> tupl
 
 
 def find_runs(sweep_dir: Path) -> list[Path]:
-    """Run folders of a sweep: every folder holding Hydra's ``.hydra`` record."""
-    return sorted(p.parent for p in sweep_dir.rglob(".hydra") if p.is_dir())
+    """Run folders of a sweep: every folder where a run started (``_STARTED`` or ``.hydra``)."""
+    found = {p.parent for p in sweep_dir.rglob(STARTED)} | {p.parent for p in sweep_dir.rglob(".hydra") if p.is_dir()}
+    return sorted(found)
 
 
 def run_overrides(run_dir: Path) -> dict[str, str]:
-    """The run's task overrides as key -> value (Hydra's ``.hydra/overrides.yaml``)."""
-    path = run_dir / ".hydra" / "overrides.yaml"
-    if not path.is_file():
-        return {}
+    """The run's task overrides as key -> value."""
     pairs = {}
-    for item in OmegaConf.load(path):
-        key, _, value = str(item).lstrip("+~").partition("=")
+    for item in read_overrides(run_dir):
+        key, _, value = item.lstrip("+~").partition("=")
         pairs[key] = value
     return pairs
 

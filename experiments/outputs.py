@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from model.data import PROJECT_ROOT
 
 RESULT_FILES = ("timeseries.parquet", "scorecard.csv", "summary.json", "overview.png")
+STARTED = "_STARTED"
 COMPLETE = "_COMPLETE"
 FAILED = "_FAILED"
 STAGING = ".staging"
@@ -91,10 +92,14 @@ def _number(value: float) -> float | None:
 
 
 def config_fingerprint(cfg: Any) -> str:
-    """SHA-256 of a resolved config: the same fingerprint means the same run."""
+    """SHA-256 of a resolved config and its calibration tables: the same fingerprint, the same run."""
     from omegaconf import OmegaConf
 
-    resolved = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else cfg
+    from model.calibration import resolve
+    from model.config import as_params
+
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    resolved["calibration_tables"] = resolve(as_params(cfg.calibration), cfg.data_dir)
     return hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -109,9 +114,27 @@ def finished(run_dir: Path, fingerprint: str) -> bool:
         return False
 
 
+def mark_started(run_dir: Path, overrides: list[str]) -> None:
+    """Record that a sweep's run has started, with its overrides (``_STARTED``)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / STARTED).write_text(json.dumps({"overrides": overrides}), encoding="utf-8")
+
+
+def read_overrides(run_dir: Path) -> list[str]:
+    """A sweep run's overrides, from ``_STARTED`` (or Hydra's ``.hydra/overrides.yaml``)."""
+    if (run_dir / STARTED).is_file():
+        return json.loads((run_dir / STARTED).read_text(encoding="utf-8"))["overrides"]
+    hydra_record = run_dir / ".hydra" / "overrides.yaml"
+    if hydra_record.is_file():
+        from omegaconf import OmegaConf
+
+        return [str(item) for item in OmegaConf.load(hydra_record)]
+    return []
+
+
 def clear_run(run_dir: Path) -> None:
     """Remove the results and markers of an earlier attempt (keeps Hydra's bookkeeping)."""
-    for name in (*RESULT_FILES, COMPLETE, FAILED):
+    for name in (*RESULT_FILES, COMPLETE, FAILED):  # _STARTED stays: the run is starting again
         (run_dir / name).unlink(missing_ok=True)
     shutil.rmtree(run_dir / STAGING, ignore_errors=True)
 

@@ -28,7 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import outputs, progress
-from model.config import as_params, register_configs, validate
+from model.config import as_params, register_configs
 from model.errors import ConfigError
 
 register_configs()
@@ -53,8 +53,7 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
     from model.targets import format_scorecard, scorecard
 
     started = time.time()
-    validate(cfg)
-    model = ShandongModel(config=cfg)
+    model = ShandongModel(config=cfg)  # validates the config before building anything
     if not quiet:
         print(
             f"built {model.plants.n} plants and {model.firms.n} firms (scale {model.scale}) in "
@@ -95,6 +94,9 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
         "code_version": outputs.code_version(),
         "package_versions": outputs.package_versions(),
         "config": resolved,
+        "calibration_tables": {
+            block: model.params.calibration[block] for block in ("cities", "overcapacity", "growth")
+        },
     }
     outputs.write_run(
         run_dir,
@@ -127,7 +129,7 @@ def task(cfg: DictConfig) -> dict[str, Any] | None:
     return sweep_run(cfg, run_dir.resolve(), Path(hydra_cfg.sweep.dir).resolve())
 
 
-def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> dict[str, Any] | None:
+def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> None:
     """One run of a sweep.
 
     Skipped if an earlier attempt finished it with the same config; a failure is
@@ -137,12 +139,13 @@ def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> dict[str, Any]
     name = str(run_dir.relative_to(sweep_dir)) if run_dir.is_relative_to(sweep_dir) else str(run_dir)
     fingerprint = ""
     try:
+        outputs.mark_started(run_dir, list(HydraConfig.get().overrides.task))
         fingerprint = outputs.config_fingerprint(cfg)
         if outputs.finished(run_dir, fingerprint):
             progress.record(sweep_dir, "skipped", name, time.time() - started)
             return None
         outputs.clear_run(run_dir)  # results of a different config, or of a failed attempt
-        summary = simulate(cfg, run_dir, quiet=True, fingerprint=fingerprint)
+        simulate(cfg, run_dir, quiet=True, fingerprint=fingerprint)
     except Exception as exc:  # a failing run is recorded and does not stop the sweep
         outputs.clear_run(run_dir)
         message = describe_error(exc) or f"{type(exc).__name__}: {exc}"
@@ -150,7 +153,7 @@ def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> dict[str, Any]
         progress.record(sweep_dir, "failed", name, time.time() - started)
         return None
     progress.record(sweep_dir, "done", name, time.time() - started)
-    return summary
+    return None  # results are in the run's folder: nothing to send back to the launcher
 
 
 # --------------------------------------------------------------------------- user errors

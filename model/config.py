@@ -249,9 +249,13 @@ class CalibrationConfig:
     """Starting state (end 2017) and behavioural parameters."""
 
     name: str = MISSING
-    cities: dict[str, CityConfig] = MISSING
-    overcapacity: dict[str, OvercapacitySectorConfig] = MISSING
-    growth: dict[str, GrowthSectorConfig] = MISSING
+    tables: str = MISSING  # folder of the CSV tables (cities, sectors), under conf/calibration/
+    # Overrides of table values, e.g. +calibration.overcapacity.steel.capacity=90; the tables
+    # are read and checked against CityConfig, OvercapacitySectorConfig and GrowthSectorConfig
+    # by model.calibration before any simulation.
+    cities: dict[str, Any] = field(default_factory=dict)
+    overcapacity: dict[str, Any] = field(default_factory=dict)
+    growth: dict[str, Any] = field(default_factory=dict)
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     economy: RestOfEconomyConfig = field(default_factory=RestOfEconomyConfig)
@@ -560,12 +564,16 @@ def _schedule(schedule: dict[str, float], key: str, tighten: str, share: bool = 
 TIGHTENS = {"plant_scale": "up", "energy_quota": "down", "emission": "down", "safety": "down"}
 
 
-def validate(cfg: DictConfig) -> None:
-    """Check a composed config beyond types: ranges, names, schedules.
+def validate(cfg: DictConfig) -> Params:
+    """Check a composed config beyond types: ranges, names, schedules, the calibration tables.
+
+    Returns:
+        The calibration with its tables read and overrides applied (see model.calibration).
 
     Raises:
         ConfigError: The first problem found, naming the key, value and what is allowed.
     """
+    from model.calibration import resolve
     from model.data import databook, resolve_data_dir
 
     missing = sorted(OmegaConf.missing_keys(cfg))
@@ -574,10 +582,12 @@ def validate(cfg: DictConfig) -> None:
     _check(cfg.seed >= 0, "seed", cfg.seed, "an integer >= 0")
     _check(0.0 < cfg.scale <= 1.0, "scale", cfg.scale, "a number in (0, 1]")
     databook(str(resolve_data_dir(cfg.data_dir)))  # missing or malformed data fails here
-    _validate_calibration(cfg.calibration)
+    calibration = resolve(as_params(cfg.calibration), cfg.data_dir)
+    _validate_calibration(calibration)
     _validate_scenario(cfg.scenario)
-    _validate_mix(cfg.policy_mix, cfg.calibration)
+    _validate_mix(cfg.policy_mix, calibration)
     _validate_targets(cfg.targets)
+    return calibration
 
 
 def _check_known_keys(node: Any, path: str) -> None:
@@ -600,7 +610,7 @@ def _check_known_keys(node: Any, path: str) -> None:
             _check_known_keys(child, f"{path}{key}.")
 
 
-def _validate_calibration(cal: DictConfig) -> None:
+def _validate_calibration(cal: Params) -> None:
     cities = list(cal.cities)
     _check(len(cities) == 16, "calibration.cities", len(cities), "the 16 prefecture-level cities")
     _check(
@@ -683,7 +693,7 @@ def _validate_scenario(sc: DictConfig) -> None:
             _known(sector, (*SECTORS, "all"), f"{key}.sectors", "sector or 'all'")
 
 
-def _validate_mix(mix: DictConfig, cal: DictConfig) -> None:
+def _validate_mix(mix: DictConfig, cal: Params) -> None:
     ins = mix.instruments
     base = "policy_mix.instruments"
     _nonnegative(mix.surcharge_scale, "policy_mix.surcharge_scale")
@@ -799,7 +809,7 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
     _nonnegative(cfg.co_investment, f"{key}.co_investment")
 
 
-def _validate_standards(cfg: DictConfig, key: str, cal: DictConfig) -> None:
+def _validate_standards(cfg: DictConfig, key: str, cal: Params) -> None:
     _positive(cfg.pace, f"{key}.pace")
     _check(
         cfg.inspection_interval_quarters >= 1,
@@ -852,6 +862,14 @@ class Params(dict):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def resolved(cfg: DictConfig) -> Params:
+    """A composed config, validated, as :class:`Params` with the calibration tables read."""
+    calibration = validate(cfg)
+    params = as_params(cfg)
+    params["calibration"] = calibration
+    return params
 
 
 def as_params(cfg: DictConfig | dict | list | Any) -> Any:

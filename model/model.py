@@ -29,7 +29,7 @@ from agents.government import City, ConversionFund, ProvincialGovernment, Regula
 from model import population, recognition
 from model.accounts import Accounts
 from model.calendar import N_QUARTERS, quarter_label
-from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, as_params, compose, validate
+from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, compose, resolved
 from model.instruments import Environment, build_mix
 from model.markets import Markets
 from model.rng import Streams
@@ -90,9 +90,8 @@ class ShandongModel(mesa.Model):
                     f"seed={seed}",
                 ]
             )
-        validate(config)
         self.config = config
-        self.params = params = as_params(config)
+        self.params = params = resolved(config)  # validated; calibration tables read
         self.seed = int(params.seed)
         self.streams = Streams(self.seed)
         super().__init__(seed=self.streams.mesa_seed())

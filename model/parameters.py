@@ -120,12 +120,29 @@ class Described:
     registry_key: str | None
 
 
+TABLE_BLOCKS = ("cities", "overcapacity", "growth")
+
+
 def describe(cfg: DictConfig) -> list[Described]:
-    """Every numeric value of a config with its unit and source (``source`` empty if unknown)."""
+    """Every numeric value of a config and its calibration tables, with unit and source.
+
+    ``source`` is empty when neither the registry nor the tables give one.
+    """
+    from model.calibration import resolve, table_cells
+    from model.config import as_params
+
     registry = load_registry()
     rows = []
     data_dir = cfg.get("data_dir")
+    calibration = as_params(cfg.calibration)
+    resolved = resolve(calibration, data_dir)
+    cells = table_cells(calibration)
+    for block in TABLE_BLOCKS:
+        for item, values in resolved[block].items():
+            rows.extend(_describe_table(block, item, values, cells[block][item], registry, data_dir))
     for path, raw, value in numeric_leaves(cfg):
+        if path.split(".")[:2] in (["calibration", block] for block in TABLE_BLOCKS):
+            continue  # overrides of table values are described with the tables
         row = lookup(path, registry)
         data_unit, from_data = data_source(raw, data_dir) if (_is_sd(raw) or isinstance(raw, list)) else ("", "")
         unit = row.unit if row else data_unit
@@ -133,4 +150,47 @@ def describe(cfg: DictConfig) -> list[Described]:
         if from_data and row and isinstance(raw, list) and not all(_is_sd(v) for v in raw):
             source = f"{row.source}; {from_data}"
         rows.append(Described(path, value, unit, source, row.key if row else None))
+    return rows
+
+
+def _describe_table(
+    block: str, item: str, values: dict, cells: dict, registry: list[Parameter], data_dir: str | None
+) -> list[Described]:
+    """Numeric values of one table column (a sector or city) with the table's unit and source."""
+    rows = []
+
+    def add(path: str, value: Any, cell: Any) -> None:
+        if not (_is_number(value) or (isinstance(value, list) and value and all(_is_number(v) for v in value))):
+            return
+        text = getattr(cell, "text", "")
+        if text.startswith("sd:"):
+            key, _, year = text[3:].partition(",")
+            unit, source = data_source(f"${{sd:{key}{',' + year if year else ''}}}", data_dir)
+        elif getattr(cell, "source", ""):
+            unit, source = cell.unit, cell.source
+        else:
+            row = lookup(path, registry)
+            unit, source = (row.unit, row.source) if row else ("", "")
+        key = f"calibration.{block}.*.{path.split('.', 3)[3]}" if getattr(cell, "source", "") else None
+        rows.append(
+            Described(
+                path, value, unit, source, key or (lookup(path, registry) or Parameter("", "", "", "")).key or path
+            )
+        )
+
+    base = f"calibration.{block}.{item}"
+    for field, value in values.items():
+        if field == "segments":
+            for segment, seg_values in value.items():
+                for name, seg_value in seg_values.items():
+                    add(
+                        f"{base}.segments.{segment}.{name}",
+                        seg_value,
+                        cells.get("segments", {}).get(segment, {}).get(name),
+                    )
+        elif field == "city_weights":
+            for city, weight in value.items():
+                add(f"{base}.city_weights.{city}", weight, None)
+        else:
+            add(f"{base}.{field}", value, cells.get(field))
     return rows

@@ -62,3 +62,22 @@ def test_batch_run_with_distinct_seeds():
     assert len(final) == 4
     assert final.gdp.nunique() == 4  # distinct seeds and mixes give distinct runs
     assert (final[final.policy_mix == "fund_only"].fund_invested > 0).all()
+
+
+def test_finished_models_are_freed():
+    """Mesa 3.3.1 keeps every model alive through Agent._ids (mesa#3179); ours must not."""
+    import gc
+    import weakref
+
+    model = ShandongModel(seed=4, scale=0.01)
+    model.run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+def test_agent_ids_are_unique_per_model():
+    model = ShandongModel(seed=5, scale=0.01)
+    ids = [agent.unique_id for agent in model.agents]
+    assert len(ids) == len(set(ids)) and min(ids) == 1

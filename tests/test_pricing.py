@@ -5,7 +5,7 @@ import pytest
 
 from agents.firms import PLANT_SCHEMA
 from agents.population import ColumnStore
-from model.config import as_params, compose
+from model.config import compose, resolved
 from model.instruments import (
     AluminiumTieredPricing,
     Environment,
@@ -20,7 +20,7 @@ STEEL, ALUMINIUM = 0, 2
 
 @pytest.fixture(scope="module")
 def instruments():
-    cfg = as_params(compose(["policy_mix=as_enacted"]))
+    cfg = resolved(compose(["policy_mix=as_enacted"]))
     ins = cfg.policy_mix.instruments
     world = World(cfg.calibration)
     return ins, world

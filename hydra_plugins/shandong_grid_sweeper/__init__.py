@@ -1,0 +1,1 @@
+"""Hydra plugin: the grid sweeper (registered as ``hydra/sweeper=grid``)."""
