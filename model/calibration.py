@@ -37,9 +37,17 @@ from model.config import (
     SegmentConfig,
 )
 from model.data import databook, resolve_data_dir
-from model.errors import ConfigError
+from model.errors import ConfigError, one_of
 
 TABLES = ("cities.csv", "overcapacity.csv", "growth.csv", "segments.csv", "city_weights.csv")
+# Columns every table must have (the sector tables also need one column per sector).
+KEY_COLUMNS = {
+    "cities.csv": ("city",),
+    "overcapacity.csv": ("parameter", *OVERCAPACITY_SECTORS),
+    "growth.csv": ("parameter", *GROWTH_SECTORS),
+    "segments.csv": ("sector", "segment"),
+    "city_weights.csv": ("city",),
+}
 _SD = re.compile(r"^sd:([A-Za-z0-9_]+)(?:,\s*(\S+))?$")
 
 
@@ -80,6 +88,11 @@ def read_tables(folder: Path) -> dict[str, list[dict[str, str]]]:
 
 def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> dict[str, dict[str, dict[str, Cell]]]:
     """Table cells as {block: {item: {field: Cell}}} (blocks: cities, overcapacity, growth)."""
+    for file, columns in KEY_COLUMNS.items():
+        header = list(tables[file][0]) if tables[file] else []
+        absent = [column for column in columns if column not in header]
+        if absent:
+            raise ConfigError(f"{folder.name}/{file}", f"columns {header}", f"a table with a column {absent[0]!r}")
     out: dict[str, dict[str, dict[str, Cell]]] = {"cities": {}, "overcapacity": {}, "growth": {}}
     for row in tables["cities.csv"]:
         out["cities"][row["city"]] = {k: Cell(v) for k, v in row.items() if k != "city"}
@@ -88,9 +101,6 @@ def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> dict[str,
         ("growth", GROWTH_SECTORS, "growth.csv"),
     ):
         rows = tables[file]
-        if rows and any(name not in rows[0] for name in names):
-            absent = [n for n in names if n not in rows[0]]
-            raise ConfigError(f"{folder.name}/{file}", f"columns {list(rows[0])}", f"a column per sector ({absent[0]})")
         for name in names:
             out[block][name] = {
                 row["parameter"]: Cell(
@@ -107,7 +117,7 @@ def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> dict[str,
             raise ConfigError(
                 f"{folder.name}/segments.csv sector",
                 sector,
-                f"an overcapacity sector: one of {', '.join(OVERCAPACITY_SECTORS)}",
+                one_of("overcapacity sector", OVERCAPACITY_SECTORS),
             )
         out["overcapacity"][sector]["segments"][row["segment"]] = {
             k: Cell(v) for k, v in row.items() if k not in ("sector", "segment")
@@ -120,7 +130,7 @@ def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> dict[str,
             raise ConfigError(
                 f"{folder.name}/city_weights.csv column",
                 column,
-                f"an overcapacity sector: one of {', '.join(OVERCAPACITY_SECTORS)}",
+                one_of("overcapacity sector", OVERCAPACITY_SECTORS),
             )
         out["overcapacity"][column]["city_weights"] = {row["city"]: Cell(row[column]) for row in weights}
     return out
@@ -171,7 +181,7 @@ def _build(raw: Mapping[str, Any], schema: type, key: str, data_dir: str | None)
             raise ConfigError(
                 f"{key}.{name}",
                 raw[name] if not isinstance(raw[name], Cell) else raw[name].text,
-                f"a field of {schema.__name__}: one of {', '.join(fields)}",
+                one_of(f"field of {schema.__name__}", fields),
             )
     out = Params()
     for name in fields:
@@ -233,7 +243,7 @@ def resolve(cal: Mapping[str, Any], data_dir: str | None = None) -> Params:
         for item in overrides:
             if item not in known:
                 what = {"cities": "city", "overcapacity": "overcapacity sector", "growth": "ten-strong industry"}[block]
-                raise ConfigError(f"calibration.{block}.{item}", item, f"a {what}: one of {', '.join(known)}")
+                raise ConfigError(f"calibration.{block}.{item}", item, one_of(what, known))
         merged = {item: _merge(blocks[block][item], overrides.get(item, {})) for item in known}
         out[block] = Params(
             {item: _build(values, schema, f"calibration.{block}.{item}", data_dir) for item, values in merged.items()}

@@ -26,7 +26,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from model.calendar import N_QUARTERS, quarter_index
 from model.data import register_resolver
-from model.errors import ConfigError
+from model.errors import ConfigError, one_of
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -530,7 +530,7 @@ def _quarter(label: str, key: str) -> int:
 
 
 def _known(name: str, known: tuple[str, ...] | list[str], key: str, what: str) -> None:
-    _check(name in known, key, name, f"a {what}: one of {', '.join(known)}")
+    _check(name in known, key, name, one_of(what, known))
 
 
 def _distribution(values: list[float], key: str, length: int | None = None) -> None:
@@ -602,7 +602,7 @@ def _check_known_keys(node: Any, path: str) -> None:
                 key in fields,
                 f"{path}{key}",
                 node._get_node(key)._value(),
-                f"a key of {schema.__name__}: one of {', '.join(fields)}",
+                one_of(f"key of {schema.__name__}", fields),
             )
     for key in node:
         child = node._get_node(key)

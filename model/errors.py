@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ConfigError(ValueError):
     """A user input (config value, override or data file) that the model cannot accept.
@@ -17,3 +19,9 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{key}={value!r} is not allowed: expected {allowed}")
+
+
+def one_of(what: str, known: Iterable[str]) -> str:
+    """'an overcapacity sector: one of steel, coal, ...' (the `allowed` of a ConfigError)."""
+    article = "an" if what[:1] in "aeiou" else "a"
+    return f"{article} {what}: one of {', '.join(known)}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from model.calibration import table_dir
 from model.data import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 RUN = [sys.executable, "-m", "experiments.run"]
@@ -23,6 +24,10 @@ CASES = {
     "unknown policy mix": (["policy_mix=laissez_faire"], "policy_mix='laissez_faire'"),
     "unknown sector": (["policy_mix.instruments.standards.rules.coke_ovens.sector=stele"], "stele"),
     "unknown city": (["+policy_mix.instruments.steel_relocation.destinations={atlantis:0.1}"], "atlantis"),
+    "unknown sector in a calibration table": (["+calibration.overcapacity.stele.capacity=1"], "stele"),
+    "unknown field of a calibration table": (["+calibration.overcapacity.steel.capasity=1"], "capasity"),
+    "non-numeric calibration value": (["+calibration.overcapacity.steel.capacity=lots"], "capacity='lots'"),
+    "negative calibration value": (["+calibration.growth.health_care.firms=-3"], "firms=-3"),
     "loosening schedule": (
         ["policy_mix.instruments.standards.rules.cement_energy_quota.schedule={2020Q1:95}"],
         "2020Q1=95",
@@ -79,3 +84,32 @@ def test_non_numeric_data_value(tmp_path):
     text = (data / "baseline.csv").read_text(encoding="utf-8").replace("gdp_total,7.27,", "gdp_total,seven,")
     (data / "baseline.csv").write_text(text, encoding="utf-8")
     assert_clean_failure(run_job(tmp_path, [f"data_dir={data}"]), tmp_path, "gdp_total")
+
+
+def copy_tables(tmp_path: Path) -> Path:
+    tables = tmp_path / "tables"
+    shutil.copytree(table_dir("shandong_2017"), tables)
+    return tables
+
+
+def test_calibration_table_missing(tmp_path):
+    tables = copy_tables(tmp_path)
+    (tables / "growth.csv").unlink()
+    assert_clean_failure(run_job(tmp_path, [f"calibration.tables={tables}"]), tmp_path, "growth.csv")
+
+
+def test_calibration_table_without_sector_column(tmp_path):
+    tables = copy_tables(tmp_path)
+    text = (tables / "overcapacity.csv").read_text(encoding="utf-8").replace(",coal_power,", ",coalpower,", 1)
+    (tables / "overcapacity.csv").write_text(text, encoding="utf-8")
+    assert_clean_failure(run_job(tmp_path, [f"calibration.tables={tables}"]), tmp_path, "'coal_power'")
+
+
+def test_calibration_table_non_numeric_cell(tmp_path):
+    tables = copy_tables(tmp_path)
+    rows = (tables / "cities.csv").read_text(encoding="utf-8").splitlines()
+    header, first = rows[0].split(","), rows[1].split(",")
+    column = next(i for i, name in enumerate(header) if name != "city" and first[i].replace(".", "").isdigit())
+    first[column] = "many"
+    (tables / "cities.csv").write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n", encoding="utf-8")
+    assert_clean_failure(run_job(tmp_path, [f"calibration.tables={tables}"]), tmp_path, f"{header[column]}='many'")
