@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -17,14 +18,12 @@ import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from model.data import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESULT_FILES = ("timeseries.parquet", "scorecard.csv", "summary.json", "overview.png")
 STARTED = "_STARTED"
@@ -80,7 +79,7 @@ def final_indicators(timeseries: pd.DataFrame) -> dict[str, Any]:
     for row in by_sector.itertuples():
         sectors.setdefault(row.indicator, {})[row.sector] = _number(row.value)
     return {
-        "date": str(pd.Timestamp(last["date"].iloc[0]).date()),
+        "date": str(last["date"].iloc[0].date()),
         "province": {row.indicator: _number(row.value) for row in province.itertuples()},
         "by_sector": sectors,
     }
@@ -88,7 +87,7 @@ def final_indicators(timeseries: pd.DataFrame) -> dict[str, Any]:
 
 def _number(value: float) -> float | None:
     value = float(value)
-    return None if np.isnan(value) else value
+    return None if math.isnan(value) else value
 
 
 def config_fingerprint(cfg: Any) -> str:
@@ -176,6 +175,9 @@ def write_run(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    import pyarrow as pa  # here, not at the top: a sweep's main process never writes a run
+    import pyarrow.parquet as pq
+
     try:
         table = pa.Table.from_pandas(timeseries, preserve_index=False)
         meta = {
