@@ -1,10 +1,15 @@
-"""Progress of a running sweep: runs done out of total, failures so far, time left.
+"""Hydra callbacks of a sweep: its progress, and keeping its memory flat.
+
+Progress: runs done out of total, failures so far, time left.
 
 Each run of a sweep appends one line to ``<sweep dir>/.progress`` when it ends
 (``done``, ``skipped`` when an earlier attempt finished it, or ``failed``). The
-callback below runs in the process that launched the sweep; a thread reads that
+progress callback runs in the process that launched the sweep; a thread reads that
 file every few seconds and prints a line to stderr. It works whatever the launcher:
 workers on this machine or on a cluster write to the same folder.
+
+Memory: ``ReleaseJobConfigs`` drops each finished job's config, which Hydra would
+otherwise keep until the sweep ends.
 """
 
 from __future__ import annotations

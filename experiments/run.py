@@ -28,7 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import outputs, progress
-from model.config import as_params, register_configs
+from model.config import register_configs
 from model.errors import ConfigError
 
 register_configs()
@@ -62,7 +62,7 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
         )
     model.run()
     timeseries = model.timeseries()
-    card = scorecard(timeseries, as_params(cfg.targets).entries)
+    card = scorecard(timeseries, model.params.targets.entries)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     summary = {
         "run": {
