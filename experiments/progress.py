@@ -98,6 +98,48 @@ def status_line(name: str, total: int, counts: dict[str, int], elapsed: float) -
     return line
 
 
+class Reporter:
+    """Prints one progress line every ``interval`` seconds from a thread, until stopped.
+
+    Args:
+        sweep_dir: The folder whose ``.progress`` file the runs append to.
+        name: What is running (shown at the start of each line).
+        total: Runs expected.
+        interval: Seconds between progress lines.
+    """
+
+    def __init__(self, sweep_dir: Path, name: str, total: int, interval: float = 10.0) -> None:
+        self.sweep_dir, self.name, self.total, self.interval = sweep_dir, name, total, interval
+        self.started = time.time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._report, daemon=True)
+
+    def start(self) -> Reporter:
+        """Start printing."""
+        self.started = time.time()
+        self._thread.start()
+        return self
+
+    def _report(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.print()
+
+    def counts(self) -> dict[str, int]:
+        """Runs ended since the start, by status."""
+        return read_progress(self.sweep_dir, self.started)
+
+    def print(self) -> None:
+        """Print the current line."""
+        line = status_line(self.name, self.total, self.counts(), time.time() - self.started)
+        print(line, file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        """Stop the thread (no final line: the caller says how it ended)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 class SweepProgress(Callback):
     """Hydra callback printing a sweep's progress every ``interval`` seconds.
 
@@ -107,8 +149,7 @@ class SweepProgress(Callback):
 
     def __init__(self, interval: float = 10.0) -> None:
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._reporter: Reporter | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Launchers ship the callbacks to their workers: leave the reporter thread behind.
@@ -119,31 +160,24 @@ class SweepProgress(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Count the runs and start printing progress."""
-        self.sweep_dir = Path(config.hydra.sweep.dir)
-        self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        self.name = config.get("experiment") or self.sweep_dir.name
-        self.total = expected_runs(config)
-        self.started = time.time()
-        print(f"sweep {self.name}: {self.total} runs into {self.sweep_dir}", file=sys.stderr, flush=True)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._report, daemon=True)
-        self._thread.start()
-
-    def _report(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._print()
-
-    def _print(self) -> None:
-        counts = read_progress(self.sweep_dir, self.started)
-        print(status_line(self.name, self.total, counts, time.time() - self.started), file=sys.stderr, flush=True)
+        sweep_dir = Path(config.hydra.sweep.dir)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        name = config.get("experiment") or sweep_dir.name
+        total = expected_runs(config)
+        print(f"sweep {name}: {total} runs into {sweep_dir}", file=sys.stderr, flush=True)
+        self._reporter = Reporter(sweep_dir, name, total, self.interval).start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the reporter and print the final line."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._print()
-        print(f"collect the results with: python -m experiments.collect {self.sweep_dir}", file=sys.stderr, flush=True)
+        if self._reporter is None:
+            return
+        self._reporter.stop()
+        self._reporter.print()
+        print(
+            f"collect the results with: python -m experiments.collect {self._reporter.sweep_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class ReleaseJobConfigs(Callback):

@@ -245,6 +245,16 @@ class RestOfEconomyConfig:
 
 
 @dataclass
+class FundBehaviourConfig:
+    """How the conversion fund's managers and private investors behave (estimated, not levers)."""
+
+    deployment_rate_before_reform: float = MISSING  # share of idle money invested per quarter
+    deployment_rate_after_reform: float = MISSING  # the same after the 2019 governance reform
+    screening_noise: float = MISSING  # std of the fund's error on firm quality
+    co_investment: float = MISSING  # social capital per fund yuan, at project level
+
+
+@dataclass
 class CalibrationConfig:
     """Starting state (end 2017) and behavioural parameters."""
 
@@ -259,6 +269,8 @@ class CalibrationConfig:
     recognition: RecognitionConfig = field(default_factory=RecognitionConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     economy: RestOfEconomyConfig = field(default_factory=RestOfEconomyConfig)
+    fund: FundBehaviourConfig = field(default_factory=FundBehaviourConfig)
+    estimation: Any = None  # provenance of estimated values (experiments.calibrate); not read by the model
     initial_counts: dict[str, float] = MISSING  # recognised firms at end 2017
 
 
@@ -339,16 +351,16 @@ class ConversionFundConfig:
     government_share: float = MISSING  # government money / project fund (cap 0.5)
     provincial_share: float = MISSING  # provincial money / project fund (cap 0.2)
     call_rate: float = MISSING  # share of uncalled commitments paid in per quarter
-    deployment_rate: dict[str, float] = MISSING  # quarter -> share of idle money invested
+    governance_reform: str = MISSING  # quarter the fund's governance reform takes effect
+    # quarter -> share of idle money invested; empty: the calibrated pace (calibration.fund)
+    deployment_rate: dict[str, float] = field(default_factory=dict)
     deployment_pace: float = 1.0  # multiplies the deployment rates (2 = twice as fast)
     sector_weights: dict[str, float] = MISSING  # over the ten strong industries
     selection: str = MISSING  # quality | random
-    screening_noise: float = MISSING  # std of the fund's error on firm quality
     pipeline_multiple: float = MISSING  # firms screened per deal
     ticket_to_revenue: float = MISSING  # investment per deal / firm annual revenue
     max_ticket: float = MISSING  # [bn yuan]
     max_stake: float = MISSING  # largest equity stake the fund takes in a firm
-    co_investment: float = MISSING  # social capital per fund yuan, at project level
 
 
 @dataclass
@@ -669,6 +681,11 @@ def _validate_calibration(cal: Params) -> None:
     beh = cal.behaviour
     for attr in ("max_debt_ratio", "tax_rate", "exit_hazard", "entrant_new_economy_share", "soe_share"):
         _share(beh[attr], f"calibration.behaviour.{attr}")
+    fund = cal.fund
+    for attr in ("deployment_rate_before_reform", "deployment_rate_after_reform"):
+        _share(fund[attr], f"calibration.fund.{attr}")
+    for attr in ("screening_noise", "co_investment"):
+        _nonnegative(fund[attr], f"calibration.fund.{attr}")
 
 
 def _validate_scenario(sc: DictConfig) -> None:
@@ -790,7 +807,9 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
     )
     _share(cfg.call_rate, f"{key}.call_rate")
     _nonnegative(cfg.deployment_pace, f"{key}.deployment_pace")
-    _schedule(cfg.deployment_rate, f"{key}.deployment_rate", "any", share=True)
+    _quarter(cfg.governance_reform, f"{key}.governance_reform")
+    if cfg.deployment_rate:  # empty: the calibrated pace
+        _schedule(cfg.deployment_rate, f"{key}.deployment_rate", "any", share=True)
     for sector, weight in cfg.sector_weights.items():
         _known(sector, GROWTH_SECTORS, f"{key}.sector_weights.{sector}", "ten-strong industry")
         _nonnegative(weight, f"{key}.sector_weights.{sector}")
@@ -801,12 +820,10 @@ def _validate_fund(cfg: DictConfig, key: str) -> None:
         "weights with a positive sum",
     )
     _known(cfg.selection, SELECTION_RULES, f"{key}.selection", "selection rule")
-    _nonnegative(cfg.screening_noise, f"{key}.screening_noise")
     _check(cfg.pipeline_multiple >= 1, f"{key}.pipeline_multiple", cfg.pipeline_multiple, "a number >= 1")
     _positive(cfg.ticket_to_revenue, f"{key}.ticket_to_revenue")
     _positive(cfg.max_ticket, f"{key}.max_ticket")
     _check(0.0 < cfg.max_stake < 1.0, f"{key}.max_stake", cfg.max_stake, "a stake in (0, 1)")
-    _nonnegative(cfg.co_investment, f"{key}.co_investment")
 
 
 def _validate_standards(cfg: DictConfig, key: str, cal: Params) -> None:

@@ -242,6 +242,7 @@ class ConversionFundInstrument:
         self.start = quarter_index(cfg.start)
         self.end = max(quarter_index(cfg.subscription_end), self.start)
         self.deployment = sorted((quarter_index(q), float(v)) for q, v in cfg.deployment_rate.items())
+        self.reform = quarter_index(cfg.governance_reform)
         weights = np.array([float(cfg.sector_weights.get(s, 0.0)) for s in GROWTH_SECTORS])
         self.weights = weights / weights.sum()
 
@@ -263,10 +264,21 @@ class ConversionFundInstrument:
             fund.subscribe({k: round(v * 1e9) for k, v in amounts.items()})
         paid = fund.call(cfg.call_rate)
         model.government.spend("fund_contributions", (paid["provincial"] + paid["city"]) / 1e9)
-        rate = min((step_value(self.deployment, quarter) or 0.0) * cfg.deployment_pace, 1.0)
+        rate = min(self.deployment_rate(model.params.calibration.fund, quarter) * cfg.deployment_pace, 1.0)
         budget = int(fund.idle * rate)
         model.fund_budget = (np.floor(budget * self.weights)).astype(np.int64)
         model.fund_rules = cfg
+
+    def deployment_rate(self, behaviour: DictConfig, quarter: int) -> float:
+        """Share of idle money invested in ``quarter``.
+
+        The lever's schedule if it sets one, else the calibrated pace before and after
+        the governance reform.
+        """
+        if self.deployment:
+            return step_value(self.deployment, quarter) or 0.0
+        before_reform = quarter < self.reform
+        return behaviour.deployment_rate_before_reform if before_reform else behaviour.deployment_rate_after_reform
 
 
 # --------------------------------------------------------------------------- steel relocation

@@ -375,7 +375,7 @@ class ShandongModel(mesa.Model):
             pipeline,
             budget,
             rules.selection,
-            rules.screening_noise,
+            self.params.calibration.fund.screening_noise,
             rules.ticket_to_revenue,
             rules.max_ticket,
             rules.max_stake,
@@ -385,7 +385,7 @@ class ShandongModel(mesa.Model):
         if chosen.size == 0:
             return
         sector = firms.sector[chosen]
-        co = fund.invest(q, chosen, sector, amounts, rules.co_investment)
+        co = fund.invest(q, chosen, sector, amounts, self.params.calibration.fund.co_investment)
         weight = firms.weight[chosen]
         per_firm, per_firm_co = amounts / weight / 1e9, co / weight / 1e9
         firms.set_value("cash", chosen, firms.cash[chosen] + per_firm + per_firm_co)
