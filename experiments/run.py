@@ -169,7 +169,7 @@ def _override_value(key: str) -> str:
     return "?"
 
 
-def _siblings(full_key: str) -> tuple[list[str], bool]:
+def _siblings(full_key: str, config_name: str = "config") -> tuple[list[str], bool]:
     """Keys allowed next to ``full_key`` in the default config, and whether they form a mapping.
 
     Open mappings (schedules, weights) take new entries with ``+key={...}``.
@@ -177,7 +177,7 @@ def _siblings(full_key: str) -> tuple[list[str], bool]:
     from model.config import compose
 
     try:
-        node = compose([])
+        node = compose([], config_name=config_name)
         for part in full_key.split(".")[:-1]:
             node = node[part]
         return sorted(str(k) for k in node), OmegaConf.get_type(node) is dict
@@ -185,8 +185,11 @@ def _siblings(full_key: str) -> tuple[list[str], bool]:
         return [], False
 
 
-def describe_error(exc: BaseException) -> str | None:
-    """One line for a user mistake (config, override, data), or None for a bug."""
+def describe_error(exc: BaseException, config_name: str = "config") -> str | None:
+    """One line for a user mistake (config, override, data), or None for a bug.
+
+    ``config_name`` is the app's primary config (where misspelt keys are looked up).
+    """
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
@@ -228,7 +231,7 @@ def describe_error(exc: BaseException) -> str | None:
             return f"{key}={_override_value(key)!r} is not allowed: expected {expected}"
         if isinstance(error, (ConfigAttributeError, ConfigKeyError)):
             key = str(error.full_key or "")
-            allowed, mapping = _siblings(key)
+            allowed, mapping = _siblings(key, config_name)
             expected = f"one of {', '.join(allowed)}" if allowed else "a key of the config"
             parent, _, child = key.rpartition(".")
             hint = f" (to add an entry, write +{parent}={{{child}:...}})" if mapping else ""

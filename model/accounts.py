@@ -339,6 +339,8 @@ class Accounts:
         rec.put(q, "fund_invested", "sector", m.fund.invested_by_sector / 1e9)
         rec.put(q, "fund_social_capital", "all", ledger.co_invested / 1e9)
         rec.put(q, "fund_idle", "all", ledger.total("idle") / 1e9)
+        paid_in = ledger.idle["provincial"] + ledger.invested["provincial"]
+        rec.put(q, "fund_idle_share", "all", ledger.idle["provincial"] / paid_in if paid_in else np.nan)
         rec.put(q, "fund_uncalled", "all", ledger.total("uncalled") / 1e9)
 
         count_sector = np.concatenate([p_count.sum(1), f_count.sum(1)])

@@ -1,0 +1,119 @@
+"""What the analysis apps (calibrate, validate, sensitivity) share with ``experiments.run``.
+
+Each app is a Hydra app on the same config tree: ``conf/<app>.yaml`` starts from
+``conf/config.yaml`` and adds the app's own settings under a key of the same name,
+typed by a dataclass (:func:`register_schema`), so that any run override
+(``scale=0.1``, ``policy_mix=fund_only``, ``+calibration.overcapacity.steel.output=70``)
+works as it does for a run, and a misspelt setting fails before anything runs.
+The app's own folder is Hydra's run folder (``outputs/<app>/<date>_<time>/``); the
+model runs it launches go into ``runs/`` inside it (:mod:`experiments.batch`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from model.config import Config, register_configs
+from model.errors import ConfigError
+
+
+def register_schema(name: str, settings: type) -> None:
+    """Store the app's root schema: the run config plus ``<name>: <settings>``."""
+    from hydra.core.config_store import ConfigStore
+
+    register_configs()
+    root = dataclasses.make_dataclass(
+        f"{name.title()}AppConfig",
+        [(name, settings, dataclasses.field(default_factory=settings))],
+        bases=(Config,),
+    )
+    ConfigStore.instance().store(name=f"{name}_schema", node=root)
+
+
+def check_runs_config(cfg: DictConfig) -> None:
+    """Validate the run config the app's runs will use (before any run starts)."""
+    from model.config import resolved
+
+    resolved(cfg)
+
+
+def check(condition: bool, key: str, value: Any, expected: str) -> None:
+    """Raise a one-line :class:`ConfigError` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(key, value, expected)
+
+
+def app_dir() -> Path:
+    """The app's own folder (Hydra's run folder)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return Path(HydraConfig.get().runtime.output_dir).resolve()
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file atomically (a temporary name, then renamed)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_frame(path: Path, frame: Any) -> None:
+    """Write a table as CSV atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def save_figure(path: Path, figure: Any) -> None:
+    """Save a matplotlib figure atomically and close it."""
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    figure.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    os.replace(tmp, path)
+
+
+def guarded(name: str, body: Callable[[], Any]) -> Any:
+    """Run an app's body inside its Hydra job.
+
+    A user mistake ends it with one line on stderr (exit status 2), and the app folder
+    is removed if nothing but Hydra's records is in it.
+    """
+    from experiments.outputs import remove_unfinished
+    from experiments.run import describe_error, fail
+
+    try:
+        return body()
+    except Exception as exc:
+        line = describe_error(exc, name)
+        if line is None:  # a bug, not a user mistake: keep the traceback
+            raise
+        remove_unfinished(app_dir())
+        fail(line)
+
+
+def main(name: str, task: Callable[[], Any]) -> None:
+    """Run a Hydra app, turning user mistakes into one line on stderr (exit status 2)."""
+    from experiments.run import describe_error, fail
+
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, to print them as one line
+    try:
+        task()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("interrupted: start the app again with hydra.run.dir=<its folder> to resume", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        line = describe_error(exc, name)
+        if line is None:
+            raise
+        fail(line)
