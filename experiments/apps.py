@@ -15,13 +15,38 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import MISSING, DictConfig
 
 from model.config import Config, register_configs
 from model.errors import ConfigError
+
+
+@dataclass
+class EstimatedParameter:
+    """A free parameter: where it is in the run config, and its search bounds."""
+
+    key: str = MISSING
+    low: float = MISSING
+    high: float = MISSING
+    unit: str = "-"
+    description: str = ""
+
+
+@dataclass
+class Moment:
+    """An observed moment and the indicator that simulates it."""
+
+    indicator: str = MISSING
+    sector: str = "all"
+    period: str = MISSING  # a year ("2018": mean of its quarters) or a quarter ("2019Q2")
+    observed: float = MISSING
+    unit: str = MISSING
+    relative_sd: float = MISSING  # the moment's standard deviation over its value (sets its weight)
+    source: str = MISSING
 
 
 def register_schema(name: str, settings: type) -> None:

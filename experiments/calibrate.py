@@ -35,36 +35,13 @@ from typing import Any
 
 import hydra
 import numpy as np
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from experiments import apps
+from experiments.apps import EstimatedParameter, Moment
 from experiments.batch import Batch, RunResult, app_overrides, check_keys, read_values
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf" / "calibration"
-
-
-@dataclass
-class EstimatedParameter:
-    """A free parameter: where it is in the run config, and its search bounds."""
-
-    key: str = MISSING
-    low: float = MISSING
-    high: float = MISSING
-    unit: str = "-"
-    description: str = ""
-
-
-@dataclass
-class Moment:
-    """An observed moment and the indicator that simulates it."""
-
-    indicator: str = MISSING
-    sector: str = "all"
-    period: str = MISSING  # a year ("2018": mean of its quarters) or a quarter ("2019Q2")
-    observed: float = MISSING
-    unit: str = MISSING
-    relative_sd: float = MISSING  # the moment's standard deviation over its value (sets its weight)
-    source: str = MISSING
 
 
 @dataclass
@@ -424,7 +401,7 @@ def calibrate(cfg: DictConfig) -> None:
         f"(scale {cfg.scale}); runs in {folder / 'runs'}",
         flush=True,
     )
-    batch = Batch(cfg, "calibrate", app_overrides("calibrate"))
+    batch = Batch(cfg, "calibrate", [*app_overrides("calibrate"), "output.plot=false"])
     fit = estimate(cfg, batch)
     estimates, moments = tables(fit)
     apps.write_frame(folder / "estimates.csv", estimates)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULT_FILES = ("timeseries.parquet", "scorecard.csv", "summary.json", "overview.png")
+MICRO_FILES = ("plants.parquet", "firms.parquet")  # with output.micro=true
 STARTED = "_STARTED"
 COMPLETE = "_COMPLETE"
 FAILED = "_FAILED"
@@ -68,6 +69,68 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def micro_start(model: Any) -> dict[str, pd.DataFrame]:
+    """Plants' and firms' state at the start (end 2017), before the run: one row per model row."""
+    import numpy as np
+    import pandas as pd
+
+    world, plants, firms = model.world, model.plants, model.firms
+    energy = model.environment.quota_metric(plants.sector, plants.fuel_intensity, plants.power_intensity)
+    plant_table = pd.DataFrame(
+        {
+            "sector": np.asarray(world.oc_names)[plants.sector],
+            "city": np.asarray(world.cities)[plants.city],
+            "weight": plants.weight,
+            "soe": plants.soe,
+            "capacity_2017": plants.capacity,
+            "workers_2017": plants.workers,
+            "energy_use_2017": energy,  # unit energy use in the sector's quota unit
+            "debt_ratio_2017": plants.debt / np.maximum(plants.assets, 1e-12),
+        }
+    )
+    firm_table = pd.DataFrame(
+        {
+            "sector": np.asarray(world.gr_names)[firms.sector],
+            "city": np.asarray(world.cities)[firms.city],
+            "weight": firms.weight,
+            "founded": firms.founded,
+            "revenue_2017": firms.revenue,
+        }
+    )
+    return {"plants": plant_table, "firms": firm_table}
+
+
+def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The start tables with each row's end state.
+
+    Rows created during the run (entrants, rebuilt plants) are added, their 2017 columns empty.
+    """
+    import numpy as np
+
+    from agents.firms import EXIT_REASONS
+    from model.calendar import quarter_label
+
+    world, plants, firms = model.world, model.plants, model.firms
+    tables = {}
+    for name, store, extra in (
+        ("plants", plants, {"capacity": plants.capacity, "output": plants.output, "upgrades": plants.upgrades}),
+        ("firms", firms, {"revenue": firms.revenue, "funded": firms.funded}),
+    ):
+        table = start[name].reindex(range(store.n))
+        names = world.oc_names if name == "plants" else world.gr_names
+        table["sector"] = np.asarray(names)[store.sector]
+        table["city"] = np.asarray(world.cities)[store.city]
+        table["weight"] = store.weight
+        table["active"] = store.active
+        exits = zip(store.exit_quarter, store.active, strict=True)
+        table["exit_quarter"] = [quarter_label(int(q)) if not active else "" for q, active in exits]
+        table["exit_reason"] = np.asarray(EXIT_REASONS)[store.exit_reason]
+        for column, values in extra.items():
+            table[column] = values
+        tables[name] = table
+    return tables
 
 
 def final_indicators(timeseries: pd.DataFrame) -> dict[str, Any]:
@@ -133,7 +196,7 @@ def read_overrides(run_dir: Path) -> list[str]:
 
 def clear_run(run_dir: Path) -> None:
     """Remove the results and markers of an earlier attempt (keeps Hydra's bookkeeping)."""
-    for name in (*RESULT_FILES, COMPLETE, FAILED):  # _STARTED stays: the run is starting again
+    for name in (*RESULT_FILES, *MICRO_FILES, COMPLETE, FAILED):  # _STARTED stays: the run is starting again
         (run_dir / name).unlink(missing_ok=True)
     shutil.rmtree(run_dir / STAGING, ignore_errors=True)
 
@@ -157,6 +220,7 @@ def write_run(
     summary: Mapping[str, Any],
     plot: bool = True,
     fingerprint: str = "",
+    micro: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write a run's result files atomically.
 
@@ -167,6 +231,7 @@ def write_run(
         summary: Contents of summary.json.
         plot: Whether to draw overview.png.
         fingerprint: Hash of the resolved config, kept in the completion marker.
+        micro: Plant and firm tables, written as ``<name>.parquet``.
 
     Returns:
         Paths of the files written.
@@ -192,6 +257,9 @@ def write_run(
             json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
         names = ["timeseries.parquet", "scorecard.csv", "summary.json"]
+        for name, frame in (micro or {}).items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            names.append(f"{name}.parquet")
         if plot:
             from experiments.plots import overview
 

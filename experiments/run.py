@@ -60,6 +60,7 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
             f"{time.time() - started:.1f} s; simulating 2018Q1-2022Q4 under '{cfg.policy_mix.name}'...",
             flush=True,
         )
+    start = outputs.micro_start(model) if cfg.output.micro else None
     model.run()
     timeseries = model.timeseries()
     card = scorecard(timeseries, model.params.targets.entries)
@@ -105,6 +106,7 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
         summary,
         plot=bool(cfg.output.plot),
         fingerprint=fingerprint or outputs.config_fingerprint(cfg),
+        micro=outputs.micro_end(model, start) if start is not None else None,
     )
     if not quiet and cfg.output.print_scorecard:
         print(format_scorecard(card))

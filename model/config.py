@@ -463,6 +463,7 @@ class OutputConfig:
 
     plot: bool = True
     print_scorecard: bool = True
+    micro: bool = False  # also write plants.parquet and firms.parquet (start and end state of every row)
 
 
 @dataclass
