@@ -50,6 +50,8 @@ class CalibrateSettings:
 
     parameters: dict[str, EstimatedParameter] = field(default_factory=dict)
     moments: dict[str, Moment] = field(default_factory=dict)
+    estimate: list[str] = field(default_factory=list)  # parameters to estimate; empty: all
+    match: list[str] = field(default_factory=list)  # moments to match; empty: all
     seeds: int = 4
     popsize: int = 5
     maxiter: int = 12
@@ -66,12 +68,19 @@ apps.register_schema("calibrate", CalibrateSettings)
 def check_settings(cfg: DictConfig) -> None:
     """Reject bad settings in one line, before any run."""
     s = cfg.calibrate
-    apps.check(len(s.parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
-    apps.check(len(s.moments) >= len(s.parameters), "calibrate.moments", len(s.moments), "at least one per parameter")
-    for name, p in s.parameters.items():
+    for name in s.estimate:
+        apps.check(name in s.parameters, "calibrate.estimate", name, f"one of {', '.join(s.parameters)}")
+    for name in s.match:
+        apps.check(name in s.moments, "calibrate.match", name, f"one of {', '.join(s.moments)}")
+    parameters, moments = selected(s)
+    apps.check(len(parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
+    apps.check(len(moments) >= len(parameters), "calibrate.match", len(moments), "at least one moment per parameter")
+    for name in parameters:
+        p = s.parameters[name]
         apps.check(p.low < p.high, f"calibrate.parameters.{name}.high", p.high, f"a bound above low={p.low}")
-    check_keys(cfg, [p.key for p in s.parameters.values()], "calibrate.parameters.*.key")
-    for name, m in s.moments.items():
+    check_keys(cfg, [s.parameters[n].key for n in parameters], "calibrate.parameters.*.key")
+    for name in moments:
+        m = s.moments[name]
         apps.check(m.relative_sd > 0, f"calibrate.moments.{name}.relative_sd", m.relative_sd, "a number > 0")
         apps.check(m.observed != 0, f"calibrate.moments.{name}.observed", m.observed, "a non-zero value")
         apps.check(_period_ok(m.period), f"calibrate.moments.{name}.period", m.period, "a year 2018-2022 or a quarter")
@@ -79,6 +88,11 @@ def check_settings(cfg: DictConfig) -> None:
     apps.check(s.popsize >= 2, "calibrate.popsize", s.popsize, "an integer >= 2")
     apps.check(s.maxiter >= 1, "calibrate.maxiter", s.maxiter, "an integer >= 1")
     apps.check(s.output.isidentifier(), "calibrate.output", s.output, "a name of letters, digits and _")
+
+
+def selected(settings: DictConfig) -> tuple[list[str], list[str]]:
+    """Names of the parameters estimated and the moments matched."""
+    return list(settings.estimate or settings.parameters), list(settings.match or settings.moments)
 
 
 def _period_ok(period: str) -> bool:
@@ -103,9 +117,8 @@ class MomentFit:
 
     def __init__(self, batch: Batch, settings: DictConfig) -> None:
         self.batch = batch
-        self.names = list(settings.parameters)
+        self.names, self.moment_names = selected(settings)
         self.keys = [settings.parameters[n].key for n in self.names]
-        self.moment_names = list(settings.moments)
         moments = [settings.moments[n] for n in self.moment_names]
         self.wanted = [(m.indicator, m.sector, str(m.period)) for m in moments]
         self.observed = np.array([float(m.observed) for m in moments])
@@ -394,9 +407,10 @@ def calibrate(cfg: DictConfig) -> None:
     apps.check_runs_config(cfg)
     check_settings(cfg)
     settings = cfg.calibrate
-    n_params = len(settings.parameters)
+    parameters, moments = selected(settings)
+    n_params = len(parameters)
     print(
-        f"calibrate: {n_params} parameters, {len(settings.moments)} moments, up to "
+        f"calibrate: {n_params} parameters, {len(moments)} moments, up to "
         f"{settings.maxiter + 1} generations of {settings.popsize * n_params} points x {settings.seeds} seeds "
         f"(scale {cfg.scale}); runs in {folder / 'runs'}",
         flush=True,
