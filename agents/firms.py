@@ -477,7 +477,9 @@ class GrowthFirm(Firm):
         Args:
             firms: The column store.
             ctx: This quarter's context.
-            shock: Laplace draws with half the annual variance (one quarter's), one per row.
+            shock: Laplace draws with variance 1/4, one per row: a quarter of the annual
+                variance, so that four quarters add up to ``growth_sigma`` per year once
+                scaled (in place) by the firm's ``growth_sigma``.
             event: Uniform draws, one per row (an innovation when small).
         """
         rd_rate = firms.rd_rate

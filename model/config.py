@@ -173,7 +173,7 @@ class HighTechRule:
 
 @dataclass
 class UnicornRule:
-    """Unicorn: valuation at or above 1 bn USD, founded within ten years."""
+    """Unicorn: valuation at or above 1 bn USD, founded no more than ten years ago."""
 
     valuation: float = MISSING  # [bn yuan]
     max_age_years: float = MISSING
@@ -295,8 +295,8 @@ class ScenarioConfig:
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
     roe_va_growth: float = MISSING  # rest of economy, annual real growth
     roe_labour_productivity_growth: float = MISSING
-    roe_energy_intensity_change: float = MISSING  # annual relative change
-    roe_coal_share_change: float = MISSING  # annual relative change
+    roe_energy_intensity_change: float = MISSING  # annual relative change (rest of economy and growth firms)
+    roe_coal_share_change: float = MISSING  # annual relative change (rest of economy and growth firms)
     roe_new_economy_drift: float = MISSING  # annual rise of the new-economy share [fraction]
     power_demand_growth: float = MISSING  # annual growth of coal-fired power demand
     firm_labour_productivity_growth: float = MISSING  # annual trend in the ten strong industries
@@ -388,7 +388,7 @@ class StandardsConfig:
 
 @dataclass
 class SteelRelocationConfig:
-    """Steel capacity swap out of channel cities and relocation to the coast."""
+    """Steel capacity swap out of channel cities, rebuilt at the Rizhao-Linyi base and Yantai."""
 
     start: str = MISSING
     channel_exit_schedule: dict[str, float] = MISSING  # quarter -> share of 2017 capacity out
