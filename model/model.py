@@ -224,7 +224,8 @@ class ShandongModel(mesa.Model):
         coal, power = self.coal, self.power
         for stage in self.stages:
             if stage[0] == power:
-                # Coal power serves the electricity the other plants use (change since 2017).
+                # Coal power serves the electricity the other plants use (change since 2017):
+                # TWh/yr over 8.76 TWh per GW-year is GW, coal power's unit of output.
                 twh = self._plant_electricity(utilisation)
                 markets.extra_demand[power] = (twh - self.electricity0) / 8.76 * self.coal_generation_share
             if stage[0] != coal:
@@ -553,10 +554,15 @@ class ShandongModel(mesa.Model):
         )
 
     def _plant_electricity(self, utilisation: np.ndarray) -> float:
-        """Electricity used by plants other than power plants [TWh per year]."""
+        """Electricity used by plants other than power plants [TWh per year].
+
+        Output [sector unit per year] x base units per sector unit x kWh per base unit
+        gives kWh per year; 1 TWh = 1e9 kWh. Coal power's demand takes the change since
+        2017 divided by 8.76 (TWh per GW-year: 1 GW for 8,760 hours), in GW.
+        """
         plants = self.plants
         use = plants.weight * plants.capacity * utilisation * self.kwh_factor[plants.sector] * plants.power_intensity
-        return float(use.sum()) * 1e-18
+        return float(use.sum()) * 1e-9  # kWh/yr -> TWh/yr
 
     def _plant_context(self) -> PlantContext:
         world, beh = self.world, self.params.calibration.behaviour

@@ -1,0 +1,40 @@
+"""Plant rules worked by hand or by direction: power demand, classes, upgrades, inspections."""
+
+import numpy as np
+import pytest
+
+from model import ShandongModel
+
+SCALE = 0.05
+
+
+def test_other_plants_electricity_is_counted_in_twh():
+    model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    plants, world = model.plants, model.world
+    power = world.oc_index("coal_power")
+    others = plants.sector != power
+    # kWh a year: output [Mt/yr, thousand vehicles/yr] x base units [t, vehicles] x kWh per base unit.
+    kwh = plants.weight * plants.output * world.oc["base_units_per_unit"][plants.sector] * plants.power_intensity
+    assert model.electricity0 == pytest.approx(kwh[others].sum() / 1e9, rel=1e-9)
+    # About 160 TWh in 2017: aluminium 8.1 Mt x 13,600 kWh/t, steel 71 Mt x 450 kWh/t, cement ...
+    assert 120 < model.electricity0 < 200
+
+
+def test_more_electricity_used_by_other_plants_raises_coal_power_output():
+    """Coal power's demand includes the change in the other plants' electricity use."""
+    base = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    more = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    steel = more.world.oc_index("steel")
+    power = more.world.oc_index("coal_power")
+    rows = np.flatnonzero(more.plants.sector == steel)
+    more.plants.set_value("capacity", rows, more.plants.capacity[rows] * 1.3)  # more steel, more kWh
+    base.step()
+    more.step()
+    extra_twh = more._plant_electricity(more.plants.utilisation) - base._plant_electricity(base.plants.utilisation)
+    assert extra_twh > 1.0, "the bigger steel industry should use several TWh more"
+    # Hand-worked: the extra demand is the coal share of the extra TWh over 8.76 TWh per GW-year.
+    expected_gw = extra_twh / 8.76 * more.coal_generation_share
+    assert more.markets.extra_demand[power] - base.markets.extra_demand[power] == pytest.approx(expected_gw, rel=1e-9)
+    gained = more.indicator("output", "coal_power") - base.indicator("output", "coal_power")
+    assert gained > 0.1 * expected_gw, "coal-power output should rise with the demand it serves"
+    assert gained <= expected_gw + 1e-9
