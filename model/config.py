@@ -113,7 +113,7 @@ class OvercapacitySectorConfig:
     cash_to_revenue: float = MISSING  # cash holdings / annual revenue
     ule_unmet_shares: list[float] = MISSING  # fraction of plants with 0..3 emission criteria unmet
     safety_gap_mean: float = MISSING  # mean gap to the safety/product standard, in [0, 1]
-    equipment_class_shares: list[float] = MISSING  # permitted, restricted, eliminated
+    equipment_class_shares: list[float] = MISSING  # fraction of plants: permitted, restricted, eliminated
     upgrade_cost: float = MISSING  # energy upgrade [bn yuan per indicator unit of capacity]
     upgrade_gain: float = MISSING  # fraction cut in fuel and power intensity by an upgrade
     ule_retrofit_cost: float = MISSING  # per criterion [bn yuan per unit of capacity]

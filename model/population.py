@@ -106,8 +106,13 @@ def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generat
 
         fuel = intensity(sector.fuel_intensity, sector.intensity_sigma)
         power = intensity(sector.power_intensity, sector.intensity_sigma)
+        # Small (and, in this synthetic population, older) plants are the likelier to run
+        # restricted or eliminated equipment, miss emission criteria and have safety gaps.
+        # The class shares are shares of plants (the national classes rate equipment, plant
+        # by plant); ranked by this score, the plants with the highest scores get the
+        # highest class.
         small_first = -size_rank + rng.standard_normal(n)
-        equipment = _rank_categories(-small_first, np.array(sector.equipment_class_shares))
+        equipment = _rank_categories(small_first, np.array(sector.equipment_class_shares))
         ule = _rank_categories(small_first, np.array(sector.ule_unmet_shares))
         safety = _beta_with_mean(rng, sector.safety_gap_mean, n) * np.exp(0.2 * small_first.clip(-2, 2))
         safety = np.clip(safety, 0.0, 1.0)

@@ -38,3 +38,33 @@ def test_more_electricity_used_by_other_plants_raises_coal_power_output():
     gained = more.indicator("output", "coal_power") - base.indicator("output", "coal_power")
     assert gained > 0.1 * expected_gw, "coal-power output should rise with the demand it serves"
     assert gained <= expected_gw + 1e-9
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    from model.config import compose, resolved
+    from model.world import World
+
+    cal = resolved(compose(["policy_mix=none"])).calibration
+    return World(cal), cal
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_small_plants_get_the_restricted_and_eliminated_classes(calibration, seed):
+    """Equipment classes go by plant shares, and to the smaller plants (as emission gaps do)."""
+    from model import population
+
+    world, cal = calibration
+    plants, _ = population.build_plants(world, cal, 1.0, np.random.default_rng(seed))
+    for name in ("steel", "building_materials"):
+        rows = plants.sector == world.oc_index(name)
+        shares = cal.overcapacity[name].equipment_class_shares
+        expected = np.diff(np.round(np.cumsum([0.0, *shares]) * rows.sum()))
+        assert np.bincount(plants.equipment_class[rows], minlength=3).tolist() == expected.tolist()
+    steel = plants.sector == world.oc_index("steel")
+    clinker = (plants.sector == world.oc_index("building_materials")) & (plants.segment == 0)
+    for rows in (steel, clinker):  # one segment each, so capacities compare like with like
+        cls, capacity = plants.equipment_class[rows], plants.capacity[rows]
+        assert capacity[cls > 0].mean() < capacity[cls == 0].mean()
+    # The same plants tend to miss the ultra-low-emission criteria.
+    assert plants.ule_unmet[steel & (plants.equipment_class > 0)].mean() > plants.ule_unmet[steel].mean()
