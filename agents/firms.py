@@ -94,8 +94,8 @@ FIRM_SCHEMA: dict[str, type] = {
     "champion_years": np.int16,  # consecutive reviews at or above the niche share
     "application": np.float64,  # uniform draw: applies for a title if below its take-up
     "screening_noise": np.float64,  # the fund's error on this firm's quality (drawn once)
-    "revenue_1y": np.float64,  # revenue one year ago [bn yuan per year]
-    "revenue_2y": np.float64,  # two years ago
+    "revenue_1y": np.float64,  # revenue at the last annual review (end of last year) [bn yuan per year]
+    "revenue_2y": np.float64,  # at the review before (the 2017 review is the model's start)
     "fund_equity": np.float64,  # equity received from the fund [bn yuan per firm]
     "fund_stake": np.float64,  # the fund's equity stake in the firm
     "social_equity": np.float64,  # social co-investment received [bn yuan per firm]

@@ -513,8 +513,7 @@ class ShandongModel(mesa.Model):
             firms.champion[rows] | recognition.champion_eligible(years, age[rows], True, rules.champion),
         )
         firms.new_economy |= firms.high_tech
-        firms.revenue_2y = firms.revenue_1y
-        firms.revenue_1y = firms.revenue
+        self._roll_review_revenues()
         self.accounts.count_titles()
 
     def resettle(self) -> None:
@@ -697,7 +696,16 @@ class ShandongModel(mesa.Model):
             firms.revenue, firms.revenue_2y, world.gr["valuation_multiple"][s], self.annual_trend[s]
         )
         firms.unicorn = recognition.unicorn_eligible(value, age, rules.unicorn)
+        # The end-2017 titles close the 2017 review: from now on revenue_1y and revenue_2y
+        # hold 2017 and 2016 revenue, so that the 2018 review compares 2018 with 2016.
+        self._roll_review_revenues()
         return take_up
+
+    def _roll_review_revenues(self) -> None:
+        """Close an annual review: the revenue of the last two reviews moves back one year."""
+        firms = self.firms
+        firms.revenue_2y = firms.revenue_1y
+        firms.revenue_1y = firms.revenue
 
     # ------------------------------------------------------------------ reading results
     def _reporter(self, indicator: str):

@@ -211,6 +211,8 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: 
         trend = scenario.demand_growth[name]
         g1 = trend + sector.growth_sigma * rng.standard_normal(n)
         g2 = trend + sector.growth_sigma * rng.standard_normal(n)
+        # 2016 and 2015 revenue, for the end-2017 titles; the model then rolls them to 2017
+        # and 2016 (ShandongModel._calibrate_recognition) before the 2018 review.
         revenue_1y = revenue * np.exp(-g1)
         revenue_2y = revenue_1y * np.exp(-g2)
         va = sector.va_ratio * revenue

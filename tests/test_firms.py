@@ -1,0 +1,35 @@
+"""Growth-firm bookkeeping worked by hand: review revenues, titles of exited firms, the fund's screen."""
+
+import numpy as np
+
+from model import ShandongModel
+
+SCALE = 0.02
+
+
+def test_reviews_compare_revenue_two_years_apart():
+    """Each review's two-year growth spans two years: the 2018 review starts from 2016, 2019 from 2017."""
+    model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    firms = model.firms
+    n0 = firms.n
+    revenue_2017 = firms.revenue.copy()
+    # The end-2017 titles close the 2017 review: last year's revenue is now 2017's.
+    np.testing.assert_array_equal(firms.revenue_1y, revenue_2017)
+    revenue_2016 = firms.revenue_2y.copy()
+    assert np.all(revenue_2016 > 0) and not np.allclose(revenue_2016, revenue_2017)
+    seen = {}
+    original = model.recognise
+
+    def spy():
+        seen[model.quarter] = (firms.revenue[:n0].copy(), firms.revenue_2y[:n0].copy(), firms.active[:n0].copy())
+        original()
+
+    model.recognise = spy
+    for _ in range(8):  # to the end of 2019: reviews in 2018Q4 and 2019Q4
+        model.step()
+    assert sorted(seen) == [4, 8]
+    _, before_2018, _ = seen[4]
+    np.testing.assert_array_equal(before_2018, revenue_2016)
+    _, before_2019, active = seen[8]
+    assert active.sum() > 0.9 * n0
+    np.testing.assert_array_equal(before_2019[active], revenue_2017[active])
