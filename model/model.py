@@ -425,7 +425,8 @@ class ShandongModel(mesa.Model):
             firms.set_value("active", leaving, False)
             firms.set_value("exit_quarter", leaving, q)
             firms.set_value("exit_reason", leaving, reason[leaving])
-            for column in ("revenue", "high_tech", "gazelle", "unicorn"):
+            # An exited firm holds no revenue and no title (champions keep theirs only while active).
+            for column in ("revenue", "high_tech", "gazelle", "unicorn", "champion", "champion_years"):
                 firms.set_value(column, leaving, 0)
             self._remove_agents(self.firm_agents, leaving)
 

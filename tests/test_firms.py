@@ -1,6 +1,7 @@
 """Growth-firm bookkeeping worked by hand: review revenues, titles of exited firms, the fund's screen."""
 
 import numpy as np
+import pytest
 
 from model import ShandongModel
 
@@ -33,3 +34,18 @@ def test_reviews_compare_revenue_two_years_apart():
     _, before_2019, active = seen[8]
     assert active.sum() > 0.9 * n0
     np.testing.assert_array_equal(before_2019[active], revenue_2017[active])
+
+
+def test_an_exited_champion_leaves_the_count_for_good():
+    model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    firms = model.firms
+    row = int(np.flatnonzero(firms.champion & firms.active)[0])
+    firms.set_value("debt", row, 1e3)  # far beyond its borrowing room: bankrupt this quarter
+    counted = []
+    for _ in range(4):  # through the 2018Q4 review
+        model.step()
+        active_champions = float(np.sum(firms.weight * (firms.champion & firms.active)))
+        counted.append((model.indicator("champion_firms"), active_champions))
+    assert not firms.active[row] and not firms.champion[row]
+    for recorded, active_champions in counted:
+        assert recorded == pytest.approx(active_champions)
