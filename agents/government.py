@@ -274,9 +274,11 @@ class Regulator(ShandongAgent):
         """What a plant expects: probability of forced closure and quarters until it.
 
         Flagged plants close at their deadline for sure; unflagged non-compliant plants
-        are found at the next inspection with the detection probability.
+        are found at the next inspection with the detection probability. Called after
+        this quarter's inspection, so the next one is strictly after ``quarter``: in an
+        inspection quarter, a full interval away.
         """
-        wait = self.next_inspection(quarter) + self.grace
+        wait = 1 + self.next_inspection(quarter + 1) + self.grace
         risk = np.where(noncompliant, self.detection, 0.0)
         risk = np.where(plants.flagged, 1.0, risk)
         quarters = np.where(plants.flagged, plants.deadline - quarter, wait).astype(float)

@@ -68,3 +68,32 @@ def test_small_plants_get_the_restricted_and_eliminated_classes(calibration, see
         assert capacity[cls > 0].mean() < capacity[cls == 0].mean()
     # The same plants tend to miss the ultra-low-emission criteria.
     assert plants.ule_unmet[steel & (plants.equipment_class > 0)].mean() > plants.ule_unmet[steel].mean()
+
+
+@pytest.mark.parametrize(("quarter", "expected"), [(0, 4), (1, 3), (2, 4), (3, 3), (4, 4)])
+def test_unfound_plants_expect_closure_after_the_next_inspection_and_the_grace(quarter, expected):
+    """Inspections in quarters 2, 4, ... (start 2018Q1, every 2 quarters), grace 2 quarters.
+
+    Risk is assessed after the quarter's inspection: an unflagged plant in an inspection
+    quarter can be found two quarters on at the earliest, and closed two after that.
+    """
+    from agents.firms import PLANT_SCHEMA
+    from agents.population import ColumnStore
+
+    model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
+    regulator = model.regulator
+    regulator.configure(start=1, interval=2, detection=0.6, grace=2)
+    plants = ColumnStore(PLANT_SCHEMA, 2)
+    plants.append(2, {"active": True, "flagged": np.array([False, True]), "deadline": quarter + 1})
+    noncompliant = np.array([True, True])
+    risk, quarters = regulator.closure_risk(plants, noncompliant, quarter)
+    assert risk.tolist() == [0.6, 1.0]
+    assert quarters.tolist() == [expected, 1]
+    # The same by walking the regulator forward: found at the next inspection, closed at its deadline.
+    plants.flagged = np.array([False, False])
+    for q in range(quarter + 1, quarter + 10):
+        if regulator.inspects(q):
+            regulator.inspect(plants, noncompliant, np.zeros(2), q)
+        if regulator.enforce(plants, noncompliant, q)[0]:
+            break
+    assert q - quarter == expected
