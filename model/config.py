@@ -214,7 +214,7 @@ class BehaviourConfig:
     exit_hazard: float = MISSING  # annual exogenous exit probability of a growth firm
     entry_rate: float = MISSING  # annual entrants / active firms in a growth sector
     entry_fund_elasticity: float = MISSING
-    entrant_size: float = MISSING  # entrant revenue / sector median revenue
+    entrant_size: float = MISSING  # entrant revenue / sector median 2017 revenue (grown at trend)
     entrant_new_economy_share: float = MISSING
     fund_rd_uplift: float = MISSING  # relative rise of R&D intensity after fund equity
     soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants, in quarters

@@ -135,9 +135,10 @@ class ShandongModel(mesa.Model):
             self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
         self.sector_rows = [np.flatnonzero(self.firms.sector == s) for s in range(N_GR)]  # fund pipelines
         self.row_weight = world.gr["firms"] / np.array([rows.size for rows in self.sector_rows])
-        self.entrant_revenue = np.array([np.median(self.firms.revenue[rows]) for rows in self.sector_rows])
+        # Each industry's median firm revenue at the end of 2017 [bn yuan per year]: the scale
+        # of entrants (times entrant_size) and of the fund's typical ticket, grown at trend.
+        self.median_revenue_2017 = np.array([np.median(self.firms.revenue[rows]) for rows in self.sector_rows])
         self.entry_slots = population.entrant_slots(world, cal, self.scale)
-        self.entrant_size = float(cal.behaviour.entrant_size)
 
         self.cities = [
             City(self, name, bool(world.coastal[i]), bool(world.channel[i]), bool(world.core[i]))
@@ -359,7 +360,7 @@ class ShandongModel(mesa.Model):
         rng = self.streams.get("fund_selection", q)
         budget = self.fund_budget
         sectors = np.flatnonzero(budget > 0)
-        ticket = np.minimum(rules.ticket_to_revenue * self.entrant_revenue / self.entrant_size, rules.max_ticket)
+        ticket = self.expected_ticket(q)
         deals = np.ceil(budget / np.maximum(ticket * self.row_weight * 1e9, 1.0)).astype(int) + 1
         # The deal flow: firms of each sector that approach the fund, screened for eligibility.
         size = np.ceil(rules.pipeline_multiple * deals[sectors]).astype(int)
@@ -398,6 +399,19 @@ class ShandongModel(mesa.Model):
         firms.set_value("new_economy", chosen, True)  # the fund's mandate: 四新 projects
         firms.set_value("rd_rate", chosen, np.minimum(firms.rd_rate[chosen] * self.rd_uplift, 0.4))
         self.fund_flow[q] += np.bincount(sector, weights=amounts, minlength=N_GR) / 1e9
+
+    def expected_ticket(self, q: int) -> np.ndarray:
+        """The fund's expected ticket per firm in each industry [bn yuan]; sizes the deal pipeline.
+
+        The amount :meth:`ConversionFund.select` would pay a firm of the industry's median
+        revenue (the 2017 median grown at the industry's trend): ``ticket_to_revenue`` times
+        its revenue, within the ticket cap and the stake cap at the industry's valuation
+        multiple.
+        """
+        rules = self.fund_rules
+        revenue = self.median_revenue_2017 * np.exp(self.growth_trend * q)
+        stake_cap = rules.max_stake / (1.0 - rules.max_stake) * self.world.gr["valuation_multiple"]
+        return np.minimum(np.minimum(rules.ticket_to_revenue, stake_cap) * revenue, rules.max_ticket)
 
     def firms_grow(self, q: int) -> None:
         """Firms in the ten strong industries grow, book profits and exit."""
@@ -442,7 +456,7 @@ class ShandongModel(mesa.Model):
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
-        reference = self.entrant_revenue * np.exp(self.growth_trend * q)
+        reference = self.median_revenue_2017 * np.exp(self.growth_trend * q)
         values = population.entrants(
             world,
             self.params.calibration,

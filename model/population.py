@@ -288,7 +288,7 @@ def entrants(
         world: Sector and city tables.
         cal: The calibration.
         counts: New rows per growth sector (capped at ``slots``).
-        reference_revenue: Each sector's typical revenue this quarter [bn yuan].
+        reference_revenue: Each sector's median 2017 revenue grown at its trend to this quarter [bn yuan].
         market_growth: Growth of each sector's markets since 2017 (factor).
         row_weight: Firms each row stands for, by sector.
         slots: Draws laid out per sector.

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from model import ShandongModel
+from model.config import GROWTH_SECTORS, compose
 
 SCALE = 0.02
 
@@ -49,3 +50,23 @@ def test_an_exited_champion_leaves_the_count_for_good():
     assert not firms.active[row] and not firms.champion[row]
     for recorded, active_champions in counted:
         assert recorded == pytest.approx(active_champions)
+
+
+@pytest.mark.parametrize("entrant_size", [0.3, 0.6])
+def test_the_funds_expected_ticket_is_its_ticket_for_a_median_firm(entrant_size):
+    """ticket_to_revenue x the industry's median revenue (2017, grown at trend), within the caps."""
+    model = ShandongModel(
+        config=compose(
+            ["policy_mix=fund_only", "seed=0", f"scale={SCALE}", f"calibration.behaviour.entrant_size={entrant_size}"]
+        )
+    )
+    revenue_2017, sector = model.firms.revenue.copy(), model.firms.sector.copy()
+    model.step()  # the fund instrument hands the model its rules
+    rules = model.fund_rules
+    q = 8
+    for s, name in enumerate(GROWTH_SECTORS):
+        median = float(np.median(revenue_2017[sector == s]))
+        revenue = median * (1.0 + model.params.scenario.demand_growth[name]) ** (q / 4)
+        multiple = model.world.gr["valuation_multiple"][s]
+        per_yuan = min(rules.ticket_to_revenue, rules.max_stake / (1 - rules.max_stake) * multiple)
+        assert model.expected_ticket(q)[s] == pytest.approx(min(per_yuan * revenue, rules.max_ticket), rel=1e-9)
