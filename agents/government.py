@@ -171,6 +171,7 @@ class ConversionFund(ShandongAgent):
         budget: np.ndarray,
         rule: str,
         noise_scale: float,
+        rd_weight: float,
         ticket_to_revenue: float,
         max_ticket: float,
         max_stake: float,
@@ -184,7 +185,9 @@ class ConversionFund(ShandongAgent):
             candidates: Pipeline rows (eligible firms).
             budget: Money to invest in each sector this quarter [yuan].
             rule: ``quality`` (rank by a noisy view of quality) or ``random``.
-            noise_scale: Scale of the fund's screening error.
+            noise_scale: Scale of the fund's screening error [signal units].
+            rd_weight: Weight of R&D intensity in the quality signal [signal units per unit
+                of R&D intensity; the signal is in log points of productivity and growth].
             ticket_to_revenue: Investment per firm relative to its annual revenue.
             max_ticket: Cap on the investment per firm [bn yuan].
             max_stake: Cap on the stake the investment buys.
@@ -201,7 +204,7 @@ class ConversionFund(ShandongAgent):
             growth = np.log(firms.revenue[candidates] / np.maximum(firms.revenue_1y[candidates], 1e-12))
             signal = (
                 np.log(firms.tfp[candidates])
-                + 10.0 * firms.rd_rate[candidates]
+                + rd_weight * firms.rd_rate[candidates]
                 + growth
                 + noise_scale * firms.screening_noise[candidates]
             )

@@ -250,7 +250,8 @@ class FundBehaviourConfig:
 
     deployment_rate_before_reform: float = MISSING  # share of idle money invested per quarter
     deployment_rate_after_reform: float = MISSING  # the same after the 2019 governance reform
-    screening_noise: float = MISSING  # std of the fund's error on firm quality
+    screening_noise: float = MISSING  # std of the fund's error on firm quality [signal units]
+    rd_signal_weight: float = MISSING  # weight of R&D intensity in the quality signal [per unit of intensity]
     co_investment: float = MISSING  # social capital per fund yuan, at project level
 
 
@@ -685,7 +686,7 @@ def _validate_calibration(cal: Params) -> None:
     fund = cal.fund
     for attr in ("deployment_rate_before_reform", "deployment_rate_after_reform"):
         _share(fund[attr], f"calibration.fund.{attr}")
-    for attr in ("screening_noise", "co_investment"):
+    for attr in ("screening_noise", "rd_signal_weight", "co_investment"):
         _nonnegative(fund[attr], f"calibration.fund.{attr}")
 
 

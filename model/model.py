@@ -378,6 +378,7 @@ class ShandongModel(mesa.Model):
             budget,
             rules.selection,
             self.params.calibration.fund.screening_noise,
+            self.params.calibration.fund.rd_signal_weight,
             rules.ticket_to_revenue,
             rules.max_ticket,
             rules.max_stake,

@@ -70,3 +70,39 @@ def test_the_funds_expected_ticket_is_its_ticket_for_a_median_firm(entrant_size)
         multiple = model.world.gr["valuation_multiple"][s]
         per_yuan = min(rules.ticket_to_revenue, rules.max_stake / (1 - rules.max_stake) * multiple)
         assert model.expected_ticket(q)[s] == pytest.approx(min(per_yuan * revenue, rules.max_ticket), rel=1e-9)
+
+
+@pytest.mark.parametrize(("rd_weight", "expected"), [(0.0, 0), (10.0, 1)])
+def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, expected):
+    """Two candidates: one more productive, one more R&D-intensive; the weight decides."""
+    from agents.firms import FIRM_SCHEMA
+    from agents.population import ColumnStore
+
+    model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
+    firms = ColumnStore(FIRM_SCHEMA, 2)
+    firms.append(
+        2,
+        {
+            "sector": 0,
+            "weight": 1.0,
+            "active": True,
+            "revenue": 1.0,
+            "revenue_1y": 1.0,
+            "tfp": np.array([np.exp(0.2), 1.0]),  # row 0: 20 log points more productive
+            "rd_rate": np.array([0.0, 0.05]),  # row 1: 5 % of revenue on R&D (10 x 0.05 = 0.5 > 0.2)
+        },
+    )
+    budget = np.zeros(len(GROWTH_SECTORS), np.int64)
+    budget[0] = int(0.3e9)  # room for one ticket of 0.3 bn yuan
+    chosen, amounts = model.fund.select(
+        firms, np.arange(2), budget, "quality", 0.0, rd_weight, 0.3, 2.0, 0.3, np.full(2, 10.0), np.zeros(2)
+    )
+    assert chosen.tolist() == [expected] and amounts.tolist() == [int(0.3e9)]
+
+
+def test_the_rd_signal_weight_is_validated():
+    from model.config import validate
+    from model.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"calibration\.fund\.rd_signal_weight"):
+        validate(compose(["calibration.fund.rd_signal_weight=-1"]))
