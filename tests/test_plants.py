@@ -97,3 +97,67 @@ def test_unfound_plants_expect_closure_after_the_next_inspection_and_the_grace(q
         if regulator.enforce(plants, noncompliant, q)[0]:
             break
     assert q - quarter == expected
+
+
+def two_steel_plants(**columns):
+    """Two identical steel plants (one segment) with the given column values, as a column store."""
+    from agents.firms import PLANT_SCHEMA
+    from agents.population import ColumnStore
+
+    values = {
+        "sector": 0,
+        "segment": 0,
+        "weight": 1.0,
+        "active": True,
+        "capacity": 2.0,  # Mt/yr
+        "output": 1.6,
+        "plant_scale": 4.3,
+        "fuel_intensity": 600.0,  # kgce/t, above best practice
+        "power_intensity": 500.0,  # kWh/t
+        "nonenergy_cost": 2000.0,
+        "workers": 2800.0,
+        "workers_per_unit": 1400.0,
+        "assets": 6.0,
+        "cash": 100.0,  # any upgrade is affordable
+        "expected_profit": 0.3,
+        "upgrade_due": -1,
+        "deadline": -1,
+        "reserve": np.inf,
+    }
+    values.update(columns)
+    plants = ColumnStore(PLANT_SCHEMA, 2)
+    plants.append(2, values)
+    return plants
+
+
+def plant_context(model, n, **changes):
+    """The model's plant context for ``n`` hand-made plants, with the given fields replaced."""
+    import dataclasses
+
+    fields = {"gaps": np.zeros((4, n), bool), "closure_risk": np.zeros(n), "closure_quarters": np.zeros(n)}
+    fields.update(changes)
+    return dataclasses.replace(model.plant_ctx, **fields)
+
+
+def test_a_replacement_is_valued_in_the_permitted_class():
+    """An eliminated-class works that must replace its line saves the differential surcharge."""
+    from agents.firms import FIX_SCALE, OvercapacityFirm, _annuity
+
+    model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
+    eliminated = 0.5  # yuan/kWh on eliminated-class steel equipment
+    plants = two_steel_plants(equipment_class=np.array([0, 2], np.int8), surcharge=np.array([0.0, eliminated]))
+    gaps = np.zeros((4, 2), bool)
+    gaps[3] = True  # both below a plant-scale standard: the bundle includes a new line
+    ctx = plant_context(
+        model, 2, gaps=gaps, surcharge_of=lambda rows, fuel, power, ule, eq: np.where(eq == 2, eliminated, 0.0)
+    )
+    options = OvercapacityFirm.option_values(plants, ctx)
+    assert (options.plan & FIX_SCALE).all() and np.isfinite(options.upgrade).all()
+    # Hand-worked: identical plants but for the class, so the upgrades differ by the surcharge no
+    # longer paid on the new line's kWh, from the end of the works to the horizon, at ratio rho.
+    flow = 1.6e6 * 1e-9  # bn t a year
+    saved = flow * plants.power_intensity[1] * eliminated  # bn yuan a year at today's intensity
+    weight = (_annuity(ctx.horizon, ctx.discount) - _annuity(ctx.upgrade_lag, ctx.discount)) / 4
+    expected = weight * ctx.replacement_ratio * saved
+    assert options.upgrade[1] - options.upgrade[0] == pytest.approx(expected, rel=1e-9)
+    assert options.keep[1] == pytest.approx(options.keep[0])
