@@ -403,7 +403,7 @@ class OvercapacityFirm(Firm):
 
     @classmethod
     def complete_upgrades(cls, plants: ColumnStore, ctx: PlantContext) -> np.ndarray:
-        """Apply upgrades that complete this quarter.
+        """Apply upgrades that complete this quarter (inspection flags are left to the regulator).
 
         Returns:
             Workers released by capacity replacement, per row [persons per plant].
@@ -437,7 +437,8 @@ class OvercapacityFirm(Firm):
         plants.upgrades = plants.upgrades + done
         plants.upgrade_due = np.where(done, -1, plants.upgrade_due)
         plants.upgrade_plan = np.where(done, 0, plants.upgrade_plan)
-        plants.flagged = np.where(done, False, plants.flagged)
+        # An inspection flag stays: the regulator lifts it once the plant complies
+        # (Regulator.enforce, this quarter), not because some upgrade was completed.
         return released
 
     @classmethod

@@ -161,3 +161,33 @@ def test_a_replacement_is_valued_in_the_permitted_class():
     expected = weight * ctx.replacement_ratio * saved
     assert options.upgrade[1] - options.upgrade[0] == pytest.approx(expected, rel=1e-9)
     assert options.keep[1] == pytest.approx(options.keep[0])
+
+
+def test_an_upgrade_lifts_an_inspection_flag_only_if_the_plant_then_complies():
+    """Both works were found over a 580 kgce/t quota; each completes an 8 % energy upgrade."""
+    from agents.firms import FIX_ENERGY, OvercapacityFirm
+
+    model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
+    q = 3
+    plants = two_steel_plants(
+        fuel_intensity=np.array([540.0, 700.0]),  # kgce/t
+        power_intensity=400.0,  # kWh/t: 49 kgce/t at 0.1229 kgce/kWh
+        flagged=True,
+        deadline=q + 2,
+        upgrade_due=q,
+        upgrade_plan=FIX_ENERGY,
+    )
+    ctx = plant_context(model, 2, quarter=q)
+    OvercapacityFirm.complete_upgrades(plants, ctx)
+    assert plants.flagged.tolist() == [True, True], "completing an upgrade does not by itself lift a flag"
+    env = model.environment
+    env.rules = [(model.world.oc_index("steel"), "energy_quota", -1, 580.0, False)]
+    # After the upgrade: 540 x 0.92 + 0.1229 x max(368, best practice 382.5) = 544 (complies); 691 (does not).
+    noncompliant = env.gaps_of(
+        plants, plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap, plants.plant_scale
+    ).any(axis=0)
+    assert noncompliant.tolist() == [False, True]
+    regulator = model.regulator
+    assert regulator.enforce(plants, noncompliant, q).tolist() == [False, False]
+    assert plants.flagged.tolist() == [False, True]
+    assert regulator.enforce(plants, noncompliant, q + 2).tolist() == [False, True]  # closed at its deadline
