@@ -34,7 +34,10 @@ class Instrument(Protocol):
 
 
 class ProvincialGovernment(ShandongAgent):
-    """Applies the policy mix and keeps the fiscal accounts (bn yuan, cumulative).
+    """Applies the policy mix and keeps the fiscal outlays (bn yuan, cumulative).
+
+    Electricity surcharges are a transfer recorded by the accounts
+    (``Accounts.surcharge_revenue``), not fiscal revenue.
 
     Args:
         model: The model.
@@ -44,7 +47,6 @@ class ProvincialGovernment(ShandongAgent):
     def __init__(self, model: mesa.Model, instruments: Sequence[Instrument]) -> None:
         super().__init__(model)
         self.instruments = list(instruments)
-        self.surcharge_revenue = 0.0  # [bn yuan, cumulative]
         self.outlays: dict[str, float] = {}  # item -> [bn yuan, cumulative]
 
     def apply_policies(self, quarter: int) -> None:

@@ -158,7 +158,7 @@ class ShandongModel(mesa.Model):
 
         self.capacity_exited = np.zeros(N_OC)  # [sector unit, cumulative]
         self.jobs_lost = np.zeros(N_OC)  # [persons, cumulative]
-        self.workers_hired = 0.0  # by plants built since 2017 [persons, cumulative]
+        self.workers_hired = np.zeros(N_OC)  # by plants built since 2017 [persons, cumulative]
         self.inspection_closures = np.zeros(N_OC)  # [plants, cumulative]
         self.fund_flow = np.zeros((N_QUARTERS + 1, N_GR))  # fund money invested [bn yuan]
         self.plant_ctx = self._plant_context()
@@ -335,7 +335,7 @@ class ShandongModel(mesa.Model):
                 "equipment_class": 0,
                 "ule_unmet": 0,
                 "safety_gap": 0.0,
-                # A new coastal works needs fewer hands per tonne (assumption: 60 % of the median).
+                # A new works needs fewer hands per tonne (assumption: 60 % of the median).
                 "workers_per_unit": 0.6 * float(np.median(plants.workers_per_unit[in_steel])),
                 "assets": assets,
                 "cash": 0.05 * assets,
@@ -347,7 +347,7 @@ class ShandongModel(mesa.Model):
             },
         )
         plants.set_value("workers", rows, cap * plants.workers_per_unit[rows])
-        self.workers_hired += float(np.sum(plants.workers[rows]))
+        self.workers_hired[steel] += float(np.sum(plants.weight[rows] * plants.workers[rows]))
         self.plant_agents.extend(OvercapacityFirm(self, int(r)) for r in rows)
 
     # ------------------------------------------------------------------ fund and growth firms
