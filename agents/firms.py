@@ -94,8 +94,8 @@ FIRM_SCHEMA: dict[str, type] = {
     "champion_years": np.int16,  # consecutive reviews at or above the niche share
     "application": np.float64,  # uniform draw: applies for a title if below its take-up
     "screening_noise": np.float64,  # the fund's error on this firm's quality (drawn once)
-    "revenue_1y": np.float64,  # revenue one year ago [bn yuan per year]
-    "revenue_2y": np.float64,  # two years ago
+    "revenue_1y": np.float64,  # revenue at the last annual review (end of last year) [bn yuan per year]
+    "revenue_2y": np.float64,  # at the review before (the 2017 review is the model's start)
     "fund_equity": np.float64,  # equity received from the fund [bn yuan per firm]
     "fund_stake": np.float64,  # the fund's equity stake in the firm
     "social_equity": np.float64,  # social co-investment received [bn yuan per firm]
@@ -198,6 +198,17 @@ class PlantContext:
     closure_quarters: np.ndarray  # per plant: quarters until closure if caught / flagged
 
 
+@dataclass
+class PlantOptions:
+    """A plant's options this quarter (per row): the upgrade bundle and the value of each choice."""
+
+    plan: np.ndarray  # FIX_* bits of the upgrade bundle
+    cost: np.ndarray  # cost of the bundle [bn yuan]
+    keep: np.ndarray  # value of carrying on over the horizon [bn yuan]
+    upgrade: np.ndarray  # value of upgrading (-inf where ruled out) [bn yuan]
+    exit: np.ndarray  # value of exiting now [bn yuan]
+
+
 def _annuity(quarters: np.ndarray | int, discount: float) -> np.ndarray:
     """Sum of quarterly discount factors for 1..quarters."""
     delta = (1.0 + discount) ** -0.25
@@ -286,16 +297,15 @@ class OvercapacityFirm(Firm):
         return active & (shortfall > room)
 
     @classmethod
-    def decide_investment(cls, plants: ColumnStore, ctx: PlantContext) -> tuple[np.ndarray, np.ndarray]:
-        """Compare carrying on, upgrading and exiting for each plant.
+    def option_values(cls, plants: ColumnStore, ctx: PlantContext) -> PlantOptions:
+        """Value of carrying on, upgrading and exiting for each plant [bn yuan], and the upgrade.
 
-        Returns:
-            ``(upgrade, exit)`` masks over rows. Upgrading plants get ``upgrade_plan``
-            and ``upgrade_due`` set and pay for the upgrade now.
+        The upgrade is valued in the state it leaves the plant in: lower intensities, no
+        emission or safety gap where planned, and after a replacement line
+        (``FIX_SCALE``) a smaller capacity in the permitted equipment class, priced with
+        this quarter's surcharge schemes.
         """
         s = plants.sector
-        q = ctx.quarter
-        free = plants.active & (plants.upgrade_due < 0)
         base = ctx.base[s] * 1e-9
         fuel, power, ule, safety = (plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap)
         gaps = ctx.gaps
@@ -314,7 +324,8 @@ class OvercapacityFirm(Firm):
         power1 = np.where(plan & FIX_ENERGY, np.maximum(power * (1 - gain), ctx.intensity_floor_power[s]), power)
         ule1 = np.where(plan & FIX_EMISSION, 0, ule).astype(np.int8)
         cap_ratio = np.where(plan & FIX_SCALE, ctx.replacement_ratio, 1.0)
-        surcharge1 = ctx.surcharge_of(np.arange(plants.n), fuel1, power1, ule1, plants.equipment_class)
+        class1 = np.where(plan & FIX_SCALE, 0, plants.equipment_class).astype(np.int8)  # a new line is permitted
+        surcharge1 = ctx.surcharge_of(np.arange(plants.n), fuel1, power1, ule1, class1)
         cost0 = cls.marginal_cost(plants, ctx)
         cost1 = cls.marginal_cost(plants, ctx, surcharge1, fuel1, power1)
         flow = plants.output * base
@@ -363,9 +374,22 @@ class OvercapacityFirm(Firm):
             - ctx.severance_years * wage_bill
             - np.where(plants.soe, ctx.soe_exit_reluctance * wage_bill / 4, 0.0)
         )
+        return PlantOptions(plan=plan, cost=cost, keep=keep, upgrade=upgrade_value, exit=exit_value)
 
-        upgrade = free & (upgrade_value > keep) & (upgrade_value > exit_value)
-        leave = free & ~upgrade & (exit_value > keep)
+    @classmethod
+    def decide_investment(cls, plants: ColumnStore, ctx: PlantContext) -> tuple[np.ndarray, np.ndarray]:
+        """Compare carrying on, upgrading and exiting for each plant (:meth:`option_values`).
+
+        Returns:
+            ``(upgrade, exit)`` masks over rows. Upgrading plants get ``upgrade_plan``
+            and ``upgrade_due`` set and pay for the upgrade now.
+        """
+        q = ctx.quarter
+        free = plants.active & (plants.upgrade_due < 0)
+        options = cls.option_values(plants, ctx)
+        plan, cost, lag = options.plan, options.cost, ctx.upgrade_lag
+        upgrade = free & (options.upgrade > options.keep) & (options.upgrade > options.exit)
+        leave = free & ~upgrade & (options.exit > options.keep)
 
         # Pay for upgrades now, from cash first and then new debt.
         spend = np.where(upgrade, cost, 0.0)
@@ -379,7 +403,7 @@ class OvercapacityFirm(Firm):
 
     @classmethod
     def complete_upgrades(cls, plants: ColumnStore, ctx: PlantContext) -> np.ndarray:
-        """Apply upgrades that complete this quarter.
+        """Apply upgrades that complete this quarter (inspection flags are left to the regulator).
 
         Returns:
             Workers released by capacity replacement, per row [persons per plant].
@@ -413,7 +437,8 @@ class OvercapacityFirm(Firm):
         plants.upgrades = plants.upgrades + done
         plants.upgrade_due = np.where(done, -1, plants.upgrade_due)
         plants.upgrade_plan = np.where(done, 0, plants.upgrade_plan)
-        plants.flagged = np.where(done, False, plants.flagged)
+        # An inspection flag stays: the regulator lifts it once the plant complies
+        # (Regulator.enforce, this quarter), not because some upgrade was completed.
         return released
 
     @classmethod
@@ -477,7 +502,9 @@ class GrowthFirm(Firm):
         Args:
             firms: The column store.
             ctx: This quarter's context.
-            shock: Laplace draws with half the annual variance (one quarter's), one per row.
+            shock: Laplace draws with variance 1/4, one per row: a quarter of the annual
+                variance, so that four quarters add up to ``growth_sigma`` per year once
+                scaled (in place) by the firm's ``growth_sigma``.
             event: Uniform draws, one per row (an innovation when small).
         """
         rd_rate = firms.rd_rate

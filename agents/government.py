@@ -34,7 +34,10 @@ class Instrument(Protocol):
 
 
 class ProvincialGovernment(ShandongAgent):
-    """Applies the policy mix and keeps the fiscal accounts (bn yuan, cumulative).
+    """Applies the policy mix and keeps the fiscal outlays (bn yuan, cumulative).
+
+    Electricity surcharges are a transfer recorded by the accounts
+    (``Accounts.surcharge_revenue``), not fiscal revenue.
 
     Args:
         model: The model.
@@ -44,7 +47,6 @@ class ProvincialGovernment(ShandongAgent):
     def __init__(self, model: mesa.Model, instruments: Sequence[Instrument]) -> None:
         super().__init__(model)
         self.instruments = list(instruments)
-        self.surcharge_revenue = 0.0  # [bn yuan, cumulative]
         self.outlays: dict[str, float] = {}  # item -> [bn yuan, cumulative]
 
     def apply_policies(self, quarter: int) -> None:
@@ -171,6 +173,7 @@ class ConversionFund(ShandongAgent):
         budget: np.ndarray,
         rule: str,
         noise_scale: float,
+        rd_weight: float,
         ticket_to_revenue: float,
         max_ticket: float,
         max_stake: float,
@@ -184,7 +187,9 @@ class ConversionFund(ShandongAgent):
             candidates: Pipeline rows (eligible firms).
             budget: Money to invest in each sector this quarter [yuan].
             rule: ``quality`` (rank by a noisy view of quality) or ``random``.
-            noise_scale: Scale of the fund's screening error.
+            noise_scale: Scale of the fund's screening error [signal units].
+            rd_weight: Weight of R&D intensity in the quality signal [signal units per unit
+                of R&D intensity; the signal is in log points of productivity and growth].
             ticket_to_revenue: Investment per firm relative to its annual revenue.
             max_ticket: Cap on the investment per firm [bn yuan].
             max_stake: Cap on the stake the investment buys.
@@ -201,7 +206,7 @@ class ConversionFund(ShandongAgent):
             growth = np.log(firms.revenue[candidates] / np.maximum(firms.revenue_1y[candidates], 1e-12))
             signal = (
                 np.log(firms.tfp[candidates])
-                + 10.0 * firms.rd_rate[candidates]
+                + rd_weight * firms.rd_rate[candidates]
                 + growth
                 + noise_scale * firms.screening_noise[candidates]
             )
@@ -274,9 +279,11 @@ class Regulator(ShandongAgent):
         """What a plant expects: probability of forced closure and quarters until it.
 
         Flagged plants close at their deadline for sure; unflagged non-compliant plants
-        are found at the next inspection with the detection probability.
+        are found at the next inspection with the detection probability. Called after
+        this quarter's inspection, so the next one is strictly after ``quarter``: in an
+        inspection quarter, a full interval away.
         """
-        wait = self.next_inspection(quarter) + self.grace
+        wait = 1 + self.next_inspection(quarter + 1) + self.grace
         risk = np.where(noncompliant, self.detection, 0.0)
         risk = np.where(plants.flagged, 1.0, risk)
         quarters = np.where(plants.flagged, plants.deadline - quarter, wait).astype(float)

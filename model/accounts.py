@@ -355,6 +355,8 @@ class Accounts:
         rec.put(q, "jobs_lost", "all", m.jobs_lost.sum())
         rec.put(q, "jobs_lost", "sector", m.jobs_lost)
         rec.put(q, "jobs_lost", "city", jobs_city)
+        rec.put(q, "workers_hired", "all", m.workers_hired.sum())
+        rec.put(q, "workers_hired", "sector", m.workers_hired)
         resettled = np.array([c.resettled for c in m.cities])
         rec.put(q, "workers_resettled", "all", resettled.sum())
         rec.put(q, "workers_resettled", "city", resettled)

@@ -113,7 +113,7 @@ class OvercapacitySectorConfig:
     cash_to_revenue: float = MISSING  # cash holdings / annual revenue
     ule_unmet_shares: list[float] = MISSING  # fraction of plants with 0..3 emission criteria unmet
     safety_gap_mean: float = MISSING  # mean gap to the safety/product standard, in [0, 1]
-    equipment_class_shares: list[float] = MISSING  # permitted, restricted, eliminated
+    equipment_class_shares: list[float] = MISSING  # fraction of plants: permitted, restricted, eliminated
     upgrade_cost: float = MISSING  # energy upgrade [bn yuan per indicator unit of capacity]
     upgrade_gain: float = MISSING  # fraction cut in fuel and power intensity by an upgrade
     ule_retrofit_cost: float = MISSING  # per criterion [bn yuan per unit of capacity]
@@ -173,7 +173,7 @@ class HighTechRule:
 
 @dataclass
 class UnicornRule:
-    """Unicorn: valuation at or above 1 bn USD, founded within ten years."""
+    """Unicorn: valuation at or above 1 bn USD, founded no more than ten years ago."""
 
     valuation: float = MISSING  # [bn yuan]
     max_age_years: float = MISSING
@@ -214,7 +214,7 @@ class BehaviourConfig:
     exit_hazard: float = MISSING  # annual exogenous exit probability of a growth firm
     entry_rate: float = MISSING  # annual entrants / active firms in a growth sector
     entry_fund_elasticity: float = MISSING
-    entrant_size: float = MISSING  # entrant revenue / sector median revenue
+    entrant_size: float = MISSING  # entrant revenue / sector median 2017 revenue (grown at trend)
     entrant_new_economy_share: float = MISSING
     fund_rd_uplift: float = MISSING  # relative rise of R&D intensity after fund equity
     soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants, in quarters
@@ -250,7 +250,8 @@ class FundBehaviourConfig:
 
     deployment_rate_before_reform: float = MISSING  # share of idle money invested per quarter
     deployment_rate_after_reform: float = MISSING  # the same after the 2019 governance reform
-    screening_noise: float = MISSING  # std of the fund's error on firm quality
+    screening_noise: float = MISSING  # std of the fund's error on firm quality [signal units]
+    rd_signal_weight: float = MISSING  # weight of R&D intensity in the quality signal [per unit of intensity]
     co_investment: float = MISSING  # social capital per fund yuan, at project level
 
 
@@ -295,8 +296,8 @@ class ScenarioConfig:
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
     roe_va_growth: float = MISSING  # rest of economy, annual real growth
     roe_labour_productivity_growth: float = MISSING
-    roe_energy_intensity_change: float = MISSING  # annual relative change
-    roe_coal_share_change: float = MISSING  # annual relative change
+    roe_energy_intensity_change: float = MISSING  # annual relative change (rest of economy and growth firms)
+    roe_coal_share_change: float = MISSING  # annual relative change (rest of economy and growth firms)
     roe_new_economy_drift: float = MISSING  # annual rise of the new-economy share [fraction]
     power_demand_growth: float = MISSING  # annual growth of coal-fired power demand
     firm_labour_productivity_growth: float = MISSING  # annual trend in the ten strong industries
@@ -388,7 +389,7 @@ class StandardsConfig:
 
 @dataclass
 class SteelRelocationConfig:
-    """Steel capacity swap out of channel cities and relocation to the coast."""
+    """Steel capacity swap out of channel cities, rebuilt at the Rizhao-Linyi base and Yantai."""
 
     start: str = MISSING
     channel_exit_schedule: dict[str, float] = MISSING  # quarter -> share of 2017 capacity out
@@ -685,7 +686,7 @@ def _validate_calibration(cal: Params) -> None:
     fund = cal.fund
     for attr in ("deployment_rate_before_reform", "deployment_rate_after_reform"):
         _share(fund[attr], f"calibration.fund.{attr}")
-    for attr in ("screening_noise", "co_investment"):
+    for attr in ("screening_noise", "rd_signal_weight", "co_investment"):
         _nonnegative(fund[attr], f"calibration.fund.{attr}")
 
 

@@ -283,7 +283,11 @@ class ConversionFundInstrument:
 
 # --------------------------------------------------------------------------- steel relocation
 class SteelRelocation:
-    """Steel capacity swap: retire channel-city capacity on a schedule, rebuild on the coast."""
+    """Steel capacity swap: retire channel-city capacity on a schedule, rebuild at the destinations.
+
+    The destinations as enacted are the Rizhao-Linyi base and Yantai; Rizhao and Yantai are
+    coastal, Linyi (inland, next to Rizhao port) is not.
+    """
 
     name = "steel_relocation"
 

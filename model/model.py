@@ -155,9 +155,10 @@ class ShandongModel(mesa.Model):
             self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
         self.sector_rows = [np.flatnonzero(self.firms.sector == s) for s in range(N_GR)]  # fund pipelines
         self.row_weight = world.gr["firms"] / np.array([rows.size for rows in self.sector_rows])
-        self.entrant_revenue = np.array([np.median(self.firms.revenue[rows]) for rows in self.sector_rows])
+        # Each industry's median firm revenue at the end of 2017 [bn yuan per year]: the scale
+        # of entrants (times entrant_size) and of the fund's typical ticket, grown at trend.
+        self.median_revenue_2017 = np.array([np.median(self.firms.revenue[rows]) for rows in self.sector_rows])
         self.entry_slots = population.entrant_slots(world, cal, self.scale)
-        self.entrant_size = float(cal.behaviour.entrant_size)
 
         self.cities = [
             City(self, name, bool(world.coastal[i]), bool(world.channel[i]), bool(world.core[i]))
@@ -177,7 +178,7 @@ class ShandongModel(mesa.Model):
 
         self.capacity_exited = np.zeros(N_OC)  # [sector unit, cumulative]
         self.jobs_lost = np.zeros(N_OC)  # [persons, cumulative]
-        self.workers_hired = 0.0  # by plants built since 2017 [persons, cumulative]
+        self.workers_hired = np.zeros(N_OC)  # by plants built since 2017 [persons, cumulative]
         self.inspection_closures = np.zeros(N_OC)  # [plants, cumulative]
         self.fund_flow = np.zeros((N_QUARTERS + 1, N_GR))  # fund money invested [bn yuan]
         self.plant_ctx = self._plant_context()
@@ -248,7 +249,8 @@ class ShandongModel(mesa.Model):
         coal, power = self.coal, self.power
         for stage in self.stages:
             if stage[0] == power:
-                # Coal power serves the electricity the other plants use (change since 2017).
+                # Coal power serves the electricity the other plants use (change since 2017):
+                # TWh/yr over 8.76 TWh per GW-year is GW, coal power's unit of output.
                 twh = self._plant_electricity(utilisation)
                 markets.extra_demand[power] = (twh - self.electricity0) / 8.76 * self.coal_generation_share
             if stage[0] != coal:
@@ -357,7 +359,7 @@ class ShandongModel(mesa.Model):
                 "equipment_class": 0,
                 "ule_unmet": 0,
                 "safety_gap": 0.0,
-                # A new coastal works needs fewer hands per tonne (assumption: 60 % of the median).
+                # A new works needs fewer hands per tonne (assumption: 60 % of the median).
                 "workers_per_unit": 0.6 * float(np.median(plants.workers_per_unit[in_steel])),
                 "assets": assets,
                 "cash": 0.05 * assets,
@@ -369,7 +371,7 @@ class ShandongModel(mesa.Model):
             },
         )
         plants.set_value("workers", rows, cap * plants.workers_per_unit[rows])
-        self.workers_hired += float(np.sum(plants.workers[rows]))
+        self.workers_hired[steel] += float(np.sum(plants.weight[rows] * plants.workers[rows]))
         self.plant_agents.extend(OvercapacityFirm(self, int(r)) for r in rows)
 
     # ------------------------------------------------------------------ fund and growth firms
@@ -382,7 +384,7 @@ class ShandongModel(mesa.Model):
         rng = self.streams.get("fund_selection", q)
         budget = self.fund_budget
         sectors = np.flatnonzero(budget > 0)
-        ticket = np.minimum(rules.ticket_to_revenue * self.entrant_revenue / self.entrant_size, rules.max_ticket)
+        ticket = self.expected_ticket(q)
         deals = np.ceil(budget / np.maximum(ticket * self.row_weight * 1e9, 1.0)).astype(int) + 1
         # The deal flow: firms of each sector that approach the fund, screened for eligibility.
         size = np.ceil(rules.pipeline_multiple * deals[sectors]).astype(int)
@@ -400,6 +402,7 @@ class ShandongModel(mesa.Model):
             budget,
             rules.selection,
             self.params.calibration.fund.screening_noise,
+            self.params.calibration.fund.rd_signal_weight,
             rules.ticket_to_revenue,
             rules.max_ticket,
             rules.max_stake,
@@ -421,6 +424,19 @@ class ShandongModel(mesa.Model):
         firms.set_value("new_economy", chosen, True)  # the fund's mandate: 四新 projects
         firms.set_value("rd_rate", chosen, np.minimum(firms.rd_rate[chosen] * self.rd_uplift, 0.4))
         self.fund_flow[q] += np.bincount(sector, weights=amounts, minlength=N_GR) / 1e9
+
+    def expected_ticket(self, q: int) -> np.ndarray:
+        """The fund's expected ticket per firm in each industry [bn yuan]; sizes the deal pipeline.
+
+        The amount :meth:`ConversionFund.select` would pay a firm of the industry's median
+        revenue (the 2017 median grown at the industry's trend): ``ticket_to_revenue`` times
+        its revenue, within the ticket cap and the stake cap at the industry's valuation
+        multiple.
+        """
+        rules = self.fund_rules
+        revenue = self.median_revenue_2017 * np.exp(self.growth_trend * q)
+        stake_cap = rules.max_stake / (1.0 - rules.max_stake) * self.world.gr["valuation_multiple"]
+        return np.minimum(np.minimum(rules.ticket_to_revenue, stake_cap) * revenue, rules.max_ticket)
 
     def firms_grow(self, q: int) -> None:
         """Firms in the ten strong industries grow, book profits and exit."""
@@ -448,7 +464,8 @@ class ShandongModel(mesa.Model):
             firms.set_value("active", leaving, False)
             firms.set_value("exit_quarter", leaving, q)
             firms.set_value("exit_reason", leaving, reason[leaving])
-            for column in ("revenue", "high_tech", "gazelle", "unicorn"):
+            # An exited firm holds no revenue and no title (champions keep theirs only while active).
+            for column in ("revenue", "high_tech", "gazelle", "unicorn", "champion", "champion_years"):
                 firms.set_value(column, leaving, 0)
             self._remove_agents(self.firm_agents, leaving)
 
@@ -464,7 +481,7 @@ class ShandongModel(mesa.Model):
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
-        reference = self.entrant_revenue * np.exp(self.growth_trend * q)
+        reference = self.median_revenue_2017 * np.exp(self.growth_trend * q)
         values = population.entrants(
             world,
             self.params.calibration,
@@ -536,8 +553,7 @@ class ShandongModel(mesa.Model):
             firms.champion[rows] | recognition.champion_eligible(years, age[rows], True, rules.champion),
         )
         firms.new_economy |= firms.high_tech
-        firms.revenue_2y = firms.revenue_1y
-        firms.revenue_1y = firms.revenue
+        self._roll_review_revenues()
         self.accounts.count_titles()
 
     def resettle(self) -> None:
@@ -577,10 +593,15 @@ class ShandongModel(mesa.Model):
         )
 
     def _plant_electricity(self, utilisation: np.ndarray) -> float:
-        """Electricity used by plants other than power plants [TWh per year]."""
+        """Electricity used by plants other than power plants [TWh per year].
+
+        Output [sector unit per year] x base units per sector unit x kWh per base unit
+        gives kWh per year; 1 TWh = 1e9 kWh. Coal power's demand takes the change since
+        2017 divided by 8.76 (TWh per GW-year: 1 GW for 8,760 hours), in GW.
+        """
         plants = self.plants
         use = plants.weight * plants.capacity * utilisation * self.kwh_factor[plants.sector] * plants.power_intensity
-        return float(use.sum()) * 1e-18
+        return float(use.sum()) * 1e-9  # kWh/yr -> TWh/yr
 
     def _plant_context(self) -> PlantContext:
         world, beh = self.world, self.params.calibration.behaviour
@@ -715,7 +736,16 @@ class ShandongModel(mesa.Model):
             firms.revenue, firms.revenue_2y, world.gr["valuation_multiple"][s], self.annual_trend[s]
         )
         firms.unicorn = recognition.unicorn_eligible(value, age, rules.unicorn)
+        # The end-2017 titles close the 2017 review: from now on revenue_1y and revenue_2y
+        # hold 2017 and 2016 revenue, so that the 2018 review compares 2018 with 2016.
+        self._roll_review_revenues()
         return take_up
+
+    def _roll_review_revenues(self) -> None:
+        """Close an annual review: the revenue of the last two reviews moves back one year."""
+        firms = self.firms
+        firms.revenue_2y = firms.revenue_1y
+        firms.revenue_1y = firms.revenue
 
     # ------------------------------------------------------------------ reading results
     def _reporter(self, indicator: str):

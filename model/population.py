@@ -106,8 +106,13 @@ def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generat
 
         fuel = intensity(sector.fuel_intensity, sector.intensity_sigma)
         power = intensity(sector.power_intensity, sector.intensity_sigma)
+        # Small (and, in this synthetic population, older) plants are the likelier to run
+        # restricted or eliminated equipment, miss emission criteria and have safety gaps.
+        # The class shares are shares of plants (the national classes rate equipment, plant
+        # by plant); ranked by this score, the plants with the highest scores get the
+        # highest class.
         small_first = -size_rank + rng.standard_normal(n)
-        equipment = _rank_categories(-small_first, np.array(sector.equipment_class_shares))
+        equipment = _rank_categories(small_first, np.array(sector.equipment_class_shares))
         ule = _rank_categories(small_first, np.array(sector.ule_unmet_shares))
         safety = _beta_with_mean(rng, sector.safety_gap_mean, n) * np.exp(0.2 * small_first.clip(-2, 2))
         safety = np.clip(safety, 0.0, 1.0)
@@ -206,6 +211,8 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: 
         trend = scenario.demand_growth[name]
         g1 = trend + sector.growth_sigma * rng.standard_normal(n)
         g2 = trend + sector.growth_sigma * rng.standard_normal(n)
+        # 2016 and 2015 revenue, for the end-2017 titles; the model then rolls them to 2017
+        # and 2016 (ShandongModel._calibrate_recognition) before the 2018 review.
         revenue_1y = revenue * np.exp(-g1)
         revenue_2y = revenue_1y * np.exp(-g2)
         va = sector.va_ratio * revenue
@@ -281,7 +288,7 @@ def entrants(
         world: Sector and city tables.
         cal: The calibration.
         counts: New rows per growth sector (capped at ``slots``).
-        reference_revenue: Each sector's typical revenue this quarter [bn yuan].
+        reference_revenue: Each sector's median 2017 revenue grown at its trend to this quarter [bn yuan].
         market_growth: Growth of each sector's markets since 2017 (factor).
         row_weight: Firms each row stands for, by sector.
         slots: Draws laid out per sector.

@@ -6,7 +6,7 @@ Pure functions over columns, so that each rule can be checked by hand:
   (national 《高新技术企业认定管理办法》, 2016);
 * gazelle: two-year revenue growth by revenue band, R&D intensity, debt ratio and age
   (Shandong 鲁工信发〔2020〕8号, in ``data/shandong/policy_parameters.csv``);
-* unicorn: valuation of at least 1 bn USD, founded within ten years;
+* unicorn: valuation of at least 1 bn USD, founded no more than ten years ago;
 * national single champion: a leading national share of a niche product held over
   consecutive reviews (MIIT), for manufacturing firms of some age.
 """
@@ -73,7 +73,7 @@ def valuation(revenue: np.ndarray, revenue_2y: np.ndarray, multiple: np.ndarray,
 
 
 def unicorn_eligible(value: np.ndarray, age: np.ndarray, rule: DictConfig) -> np.ndarray:
-    """Firms valued at or above the threshold and younger than the age limit."""
+    """Firms valued at or above the threshold and no older than the age limit (成立不超过10年)."""
     return (value >= rule.valuation) & (age <= rule.max_age_years)
 
 

@@ -28,7 +28,8 @@ def stepped():
                 },
                 "co_invested": model.fund.ledger.co_invested,
                 "workers": float(np.sum(plants.weight * plants.workers)),
-                "hired": model.workers_hired,
+                "hired": float(model.workers_hired.sum()),
+                "hired_recorded": model.indicator("workers_hired"),
                 "jobs_lost": float(model.jobs_lost.sum()),
                 "jobs_lost_cities": sum(city.jobs_lost for city in model.cities),
             }
@@ -86,7 +87,9 @@ def test_firm_equity_matches_fund_ledger(stepped):
 def test_jobs_lost_equal_employment_removed(stepped):
     _, states, initial = stepped
     assert states[-1]["jobs_lost"] > 0, "the run should lose some jobs, else this checks nothing"
+    assert states[-1]["hired"] > 0, "the run should build new steel works, else hires are not checked"
     for s in states:
+        assert s["hired_recorded"] == pytest.approx(s["hired"], rel=1e-12)
         removed = initial + s["hired"] - s["workers"]
         assert s["jobs_lost"] == pytest.approx(removed, rel=1e-9, abs=1e-6)
         assert s["jobs_lost_cities"] == pytest.approx(s["jobs_lost"], rel=1e-12)

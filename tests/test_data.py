@@ -43,3 +43,16 @@ def test_sources_are_kept():
     book = DataBook()
     figure = book.figure("fund_government_guide_fund")
     assert figure.source_url.startswith("http") and figure.source_title
+
+
+def test_cited_data_files_exist():
+    """Every file under data/shandong/ that the README, the model description or the loader cites is there."""
+    import re
+
+    from model.data import PROJECT_ROOT
+
+    texts = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "docs" / "model.md", PROJECT_ROOT / "model" / "data.py"]
+    cited = {m for path in texts for m in re.findall(r"data/shandong/([\w.]+\.\w+)", path.read_text(encoding="utf-8"))}
+    assert "README.md" in cited, "the data README should be cited, else this checks little"
+    missing = sorted(name for name in cited if not (PROJECT_ROOT / "data" / "shandong" / name).is_file())
+    assert not missing, f"cited but not in data/shandong/: {missing}"

@@ -42,3 +42,4 @@ def test_relocation_moves_steel_out_of_channel_cities(run):
     coastal = "steel_coastal_capacity_share"
     assert value(enacted, coastal, "steel") > value(none, coastal, "steel")
     assert value(enacted, "workers_resettled") > 0 == value(none, "workers_resettled")
+    assert value(enacted, "workers_hired", "steel") > 0 == value(none, "workers_hired")

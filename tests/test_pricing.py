@@ -114,3 +114,32 @@ def test_schemes_start_on_schedule(run):
     model, _ = run("pricing_only")
     ule = next(i for i in model.government.instruments if i.name == "ultra_low_emission_pricing")
     assert ule.start == 15  # 2021Q3
+
+
+@pytest.mark.parametrize("mix", ["standards_only", "as_enacted", "intensified"])
+def test_energy_quota_standards_start_at_the_2017_quota_and_tighten_it(mix):
+    """The standards enforce the calibrated quota from their start and then lower it."""
+    cfg = resolved(compose([f"policy_mix={mix}"]))
+    quotas = [r for r in cfg.policy_mix.instruments.standards.rules.values() if r.dimension == "energy_quota"]
+    assert quotas, "the mix should have energy-quota standards, else this checks nothing"
+    for rule in quotas:
+        calibrated = cfg.calibration.overcapacity[rule.sector].energy_quota
+        steps = [float(v) for _, v in sorted(rule.schedule.items())]
+        assert steps[0] == pytest.approx(calibrated), f"{rule.sector}: the first step is the 2017 quota"
+        assert steps[-1] < calibrated, f"{rule.sector}: the standard should tighten the 2017 quota"
+
+
+def test_a_tightened_energy_standard_lowers_the_over_quota_pricing_quota():
+    from model import ShandongModel
+
+    model = ShandongModel(seed=0, scale=0.02, policy_mix="as_enacted")
+    steel = model.world.oc_index("steel")
+    calibrated = model.world.oc["energy_quota"][steel]
+    quotas = []
+    for _ in range(9):  # to 2020Q1, when the steel quota tightens
+        model.step()
+        quotas.append(float(model.environment.energy_quota[steel]))
+    assert quotas[0] == pytest.approx(calibrated)
+    assert quotas[-1] < calibrated
+    rule = model.params.policy_mix.instruments.standards.rules.steel_energy_quota
+    assert quotas[-1] == pytest.approx(float(rule.schedule["2020Q1"]))
