@@ -531,7 +531,8 @@ def show(item: Item) -> None:
     from IPython.display import HTML, Image, display
 
     if item.figure is not None:
-        display(Image(data=png(item.figure), format="png"))
+        title = item.figure.get_suptitle() or item.key
+        display(Image(data=png(item.figure), format="png", metadata={"alt": title}))
     if item.reading:
         display(HTML(f'<p class="reading"><em>{html.escape(item.reading)}</em></p>'))
     if item.table is not None:
