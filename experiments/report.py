@@ -154,7 +154,7 @@ def to_html(executed: Any, title: str, lang: str, code: bool) -> str:
         template_name="lab",
         template_file="report.html.j2",
         extra_loaders=[DictLoader({"report.html.j2": TEMPLATE})],
-        language_code="zh-CN" if lang == "zh" else "en",
+        language_code=lang,  # ISO 639-1: en, zh
         embed_images=True,
         exclude_input=not code,
         exclude_markdown=not code,

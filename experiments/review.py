@@ -707,7 +707,7 @@ def headline(sweep: Sweep) -> Item:
     missed = [t for t in probs.columns if (probs[t] < RARE).all()]
     if missed:
         names = [target_label(sweep.targets.loc[t], lang, sweep.last.year) for t in missed]
-        clauses.append(text("reading.headline_missed", lang, n=len(missed), targets=join(names, lang)))
+        clauses.append(text("reading.headline_missed", lang, targets=join(names, lang)))
     else:
         clauses.append(text("reading.headline_missed_none", lang))
 
