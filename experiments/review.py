@@ -305,12 +305,22 @@ class Sweep:
         return [g for g in self.groups if g in picked]
 
     def contrast(self, target: str) -> str | None:
-        """The group whose chance of meeting ``target`` differs most from the reference's."""
+        """The group that differs most from the reference on ``target``.
+
+        First by the chance of meeting it, then (when the chances are equal) by the median value.
+        """
         if len(self.groups) < 2 or target not in self.probabilities:
             return None
-        p = self.probabilities[target]
-        gaps = (p - p[self.reference]).abs().drop(self.reference)
-        return str(gaps.idxmax()) if gaps.notna().any() else str(gaps.index[0])
+        card = self.card[(self.card.kind == "target") & (self.card.name == target)].set_index("group")
+        ref = card.loc[self.reference]
+        others = card.drop(index=self.reference)
+        gaps = pd.DataFrame(
+            {
+                "p": (others.probability - ref.probability).abs().round(9),
+                "median": (others["median"] - ref["median"]).abs(),
+            }
+        ).fillna(-1.0)
+        return str(gaps.sort_values(["p", "median"], ascending=False, kind="stable").index[0])
 
     # ------------------------------------------------------------------ values
     def unit_of(self, indicator: str, sector: str = "all") -> str:
