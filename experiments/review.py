@@ -575,7 +575,7 @@ def _band_panel(ax: Any, sweep: Sweep, indicator: str, sector: str = "all") -> N
         ax.plot(p.index, p["median"] * factor, color=colour, linewidth=1.6, label=sweep.label(group))
     for target in sweep.targets_on(indicator, sector):
         t = sweep.targets.loc[target]
-        label = text("ui.target_line", lang, year=year_text(year_of(t["date"]), lang))
+        label = text("ui.target_line", lang, year=year_of(t["date"]))
         due = pd.Timestamp(pd.Period(str(t["date"]), freq="Q").end_time.date())
         if t["comparison"] == "between":
             ax.axhspan(t["target_value"] * factor, t["upper"] * factor, color="crimson", alpha=0.08, label=label)

@@ -274,3 +274,14 @@ def test_without_the_cjk_font_chinese_fails_loudly():
         figure.subplots().set_title("钢铁产量")
     with pytest.raises(UserWarning, match=r"Glyph \d+ .* missing from font"):
         review.png(figure)
+
+
+def test_chart_labels_in_chinese():
+    sweep = tiny_sweep("zh")
+    figure = review._panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend == ["实际实施组合", "无政策", "2022年目标", "90%的随机种子"]
+    ax = figure.axes[0]
+    assert ax.get_title() == "钢铁产量" and ax.get_ylabel() == "万吨/年"
+    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(6210.0)  # 62.1 Mt/yr drawn as 6,210 万吨/年
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(2017, 2023)]
