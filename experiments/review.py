@@ -698,7 +698,9 @@ def headline(sweep: Sweep) -> Item:
     met = (probs >= SURE).sum(axis=1)
     best, worst = str(met.idxmax()), str(met.idxmin())
     clauses = []
-    if len(probs) > 1:
+    if len(probs) > 1 and met[best] == met[worst]:
+        clauses.append(text("reading.headline_tie", lang, n=int(met[best]), total=probs.shape[1]))
+    elif len(probs) > 1:
         clauses.append(
             text(
                 "reading.headline_many",
