@@ -230,11 +230,12 @@ class Sweep:
         self.complete = self.runs[self.runs.status == "complete"].copy()
         self.groups = sorted(self.complete.group.astype(str).unique())
         series = self.series.copy()
-        for column in ("indicator", "sector", "city", "unit", "run", "group"):
-            series[column] = series[column].astype(str)
+        for column in ("indicator", "sector", "city", "unit", "run", "group"):  # compact, fast to compare
+            series[column] = series[column].astype(str).astype("category")
         series["date"] = pd.to_datetime(series["date"])
         self.first, self.last = series.date.min(), series.date.max()
         self.series = series
+        self._ends = series[series.date.isin([self.first, self.last])]  # what values() reads
         self._paths = (
             series.groupby(["indicator", "sector", "city", "group", "date"], observed=True)["value"]
             .quantile([0.05, 0.5, 0.95])
@@ -337,9 +338,9 @@ class Sweep:
     def values(self, indicator: str, sector: str = "all", city: str = "all", date: Any = None) -> pd.DataFrame:
         """One value per finished run at ``date`` (default: the last quarter): columns run, group, value."""
         date = self.last if date is None else pd.Timestamp(date)
-        s = self.series
+        s = self._ends if date in (self.first, self.last) else self.series
         rows = s[(s.indicator == indicator) & (s.sector == sector) & (s.city == city) & (s.date == date)]
-        return rows[["run", "group", "value"]].reset_index(drop=True)
+        return rows[["run", "group", "value"]].astype({"run": str, "group": str}).reset_index(drop=True)
 
     def of_group(self, indicator: str, group: str, sector: str = "all", date: Any = None) -> pd.Series:
         """A group's values of a series at ``date`` (default: the last quarter), one per run."""
@@ -359,8 +360,9 @@ class Sweep:
     def by_city(self, indicator: str, date: Any = None) -> pd.DataFrame:
         """Per run and city: index run, one column per city, plus ``group``."""
         date = self.last if date is None else pd.Timestamp(date)
-        s = self.series
+        s = self._ends if date in (self.first, self.last) else self.series
         rows = s[(s.indicator == indicator) & (s.sector == "all") & (s.city != "all") & (s.date == date)]
+        rows = rows.astype({"run": str, "city": str})
         table = rows.pivot(index="run", columns="city", values="value")
         table["group"] = self.complete.set_index("run").reindex(table.index)["group"].astype(str)
         return table
