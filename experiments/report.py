@@ -114,13 +114,17 @@ def execute(notebook: Path, parameters: dict[str, Any], quiet: bool = False) -> 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(notebook, as_version=4).cells)
+    source = nbformat.read(notebook, as_version=4)
+    numbers = {cell.get("id"): n for n, cell in enumerate(source.cells, start=1)}  # as Jupyter shows them
+    code_cells = sum(cell.cell_type == "code" for cell in source.cells)
     started = time.time()
 
-    def progress(cell: Any, cell_index: int, **_: Any) -> None:
-        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", []):
+    def progress(cell: Any, execute_reply: Any = None, **_: Any) -> None:
+        number = numbers.get(cell.get("id"))
+        ok = (execute_reply or {}).get("content", {}).get("status") == "ok"
+        if cell.cell_type == "code" and number is not None and ok:
             first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
-            _say(f"  {notebook.stem}: cell {cell_index} done ({time.time() - started:.0f} s): {first[:70]}", quiet)
+            _say(f"  {notebook.stem}: cell {number} done ({time.time() - started:.0f} s): {first[:70]}", quiet)
 
     _say(f"running {notebook.name} ({code_cells} code cells) ...", quiet)
     try:

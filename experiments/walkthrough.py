@@ -562,7 +562,7 @@ def finish(paused: Paused, run_dir: str | Path | None = None, lang: str = "en") 
             text(
                 "reading.reproduced",
                 lang,
-                run=Path(run_dir).name if Path(run_dir).name else str(run_dir),
+                run="/".join(Path(run_dir).resolve().parts[-2:]),  # group/seed=N
                 indicator=name("indicator", "new_economy_va_share", lang),
                 value=lab.percent(actual, lang),
             )

@@ -89,13 +89,18 @@ def test_review_report_in_chinese_from_the_command_line(small_sweep):
     assert problems(small_sweep / "report_zh.ipynb") == []  # a missing glyph would be an error here
 
 
-def test_walkthrough_of_one_run(small_sweep):
-    page = report.walkthrough(small_sweep, "en", quiet=True)
+@pytest.mark.parametrize(
+    ("lang", "reproduced"),
+    [("en", "This run reproduces the sweep"), ("zh", "本次运行复现了policy_mix=as_enacted,scale=0.02/seed=0")],
+)
+def test_walkthrough_of_one_run(small_sweep, lang, reproduced):
+    page = report.walkthrough(small_sweep, lang, quiet=True)
+    assert page == small_sweep / f"walkthrough_{lang}.html"
     html = page.read_text(encoding="utf-8")
     assert report.embedded_figures(html) == WALKTHROUGH_FIGURES
-    assert problems(small_sweep / "walkthrough_en.ipynb") == []
+    assert problems(small_sweep / f"walkthrough_{lang}.ipynb") == []
     assert html.count('<div class="jp-InputArea') >= 10  # a researcher sees the code
-    assert "This run reproduces the sweep" in html and "run seed=0: new-economy share of GDP in 2022 is" in html
+    assert reproduced in html
 
 
 def test_a_failing_cell_is_named_and_nothing_is_written(small_sweep, tmp_path, capsys):
