@@ -695,6 +695,7 @@ def headline(sweep: Sweep) -> Item:
             ink = "white" if (p < 0.2 or p > 0.8) else "black"  # readable on dark red and dark green
             ax.text(i, j, cells[(group, target)], ha="center", va="center", fontsize=7, color=ink)
     figure.colorbar(image, ax=ax, label=text("ui.probability", lang), shrink=0.6, aspect=30)
+    ax.set_xlabel(text("ui.headline_note", lang), fontsize=8)
     _title(figure, "ui.heatmap_title", lang)
 
     met = (probs >= SURE).sum(axis=1)
