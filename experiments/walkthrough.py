@@ -497,6 +497,7 @@ def fund_picks(paused: Paused, sector: str = "next_gen_it", lang: str = "en") ->
         budget,
         "quality",
         0.0,
+        model.params.calibration.fund.rd_signal_weight,
         rules.ticket_to_revenue,
         rules.max_ticket,
         rules.max_stake,
