@@ -115,7 +115,7 @@ class ShandongModel(mesa.Model):
         scale: float = 1.0,
         policy_mix: str = "as_enacted",
         scenario: str = "baseline",
-        calibration: str = "shandong_2017",
+        calibration: str = "shandong_2017_msm",
         targets: str = "shandong_2022",
         config: DictConfig | None = None,
     ) -> None:

@@ -143,6 +143,8 @@ def describe(cfg: DictConfig) -> list[Described]:
     for path, raw, value in numeric_leaves(cfg):
         if path.split(".")[:2] in (["calibration", block] for block in TABLE_BLOCKS):
             continue  # overrides of table values are described with the tables
+        if path.startswith("calibration.estimation."):
+            continue  # the provenance of estimates, not a parameter
         row = lookup(path, registry)
         data_unit, from_data = data_source(raw, data_dir) if (_is_sd(raw) or isinstance(raw, list)) else ("", "")
         unit = row.unit if row else data_unit
@@ -150,7 +152,22 @@ def describe(cfg: DictConfig) -> list[Described]:
         if from_data and row and isinstance(raw, list) and not all(_is_sd(v) for v in raw):
             source = f"{row.source}; {from_data}"
         rows.append(Described(path, value, unit, source, row.key if row else None))
-    return rows
+    return [_mark_estimated(row, cfg) for row in rows]
+
+
+def _mark_estimated(row: Described, cfg: DictConfig) -> Described:
+    """Say in its source that a value was estimated by experiments.calibrate, with its standard error."""
+    estimation = cfg.calibration.get("estimation") or {}
+    for name, entry in (estimation.get("parameters") or {}).items():
+        if entry.get("key") == row.path:
+            se = entry.get("standard_error")
+            detail = f"s.e. {se:.3g}" if se is not None else "s.e. not identified"
+            source = (
+                f"estimated by experiments.calibrate ({name}: method of simulated moments on 2018-2019 "
+                f"observations, {detail}); before estimation: {row.source}"
+            )
+            return Described(row.path, row.value, row.unit, source, row.registry_key)
+    return row
 
 
 def _describe_table(
