@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
@@ -56,25 +57,27 @@ def override(cfg: DictConfig, key: str, value: float) -> str:
     return f"{key}={number}" if OmegaConf.select(cfg, key, default=None) is not None else f"+{key}={number}"
 
 
-def check_keys(cfg: DictConfig, keys: Sequence[str], what: str) -> None:
-    """Fail before any run if a parameter key names no number of the run config.
+def config_value(cfg: DictConfig, key: str) -> Any:
+    """The value of ``key`` in the run config, or in the calibration tables; None if neither has it.
 
-    Keys of the calibration tables (``calibration.overcapacity.<sector>.<field>``, ...)
-    are checked against the tables, others against the composed config.
+    Table entries are ``calibration.overcapacity.<sector>.<field>`` and the like.
     """
     from model.calibration import resolve
     from model.config import as_params
 
-    tables = None
+    value = OmegaConf.select(cfg, key, default=None)
+    if value is None and key.startswith("calibration."):
+        node: Any = resolve(as_params(cfg.calibration), cfg.data_dir)
+        for part in key.split(".")[1:]:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        value = node
+    return value
+
+
+def check_keys(cfg: DictConfig, keys: Sequence[str], what: str) -> None:
+    """Fail before any run if a parameter key names no number of the run config or its tables."""
     for key in keys:
-        value = OmegaConf.select(cfg, key, default=None)
-        if value is None and key.startswith("calibration."):
-            if tables is None:
-                tables = resolve(as_params(cfg.calibration), cfg.data_dir)
-            node: object = tables
-            for part in key.split(".")[1:]:
-                node = node.get(part) if isinstance(node, Mapping) else None
-            value = node
+        value = config_value(cfg, key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(what, key, "the key of a number in the run config or the calibration tables")
 

@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments import apps
 from experiments.apps import EstimatedParameter, Moment
-from experiments.batch import Batch, RunResult, app_overrides, check_keys, read_values
+from experiments.batch import Batch, RunResult, app_overrides, check_keys, config_value, read_values
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf" / "calibration"
 
@@ -196,7 +196,7 @@ def estimate(cfg: DictConfig, batch: Batch) -> dict[str, Any]:
     params = [settings.parameters[n] for n in fit.names]
     lows = np.array([float(p.low) for p in params])
     highs = np.array([float(p.high) for p in params])
-    start = np.clip(np.array([_current_value(cfg, p.key) for p in params]), lows, highs)
+    start = np.clip(np.array([float(config_value(cfg, p.key)) for p in params]), lows, highs)
 
     def workers(_: Any, thetas: Any) -> list[float]:
         return fit.evaluate_generation([np.asarray(t, dtype=float) for t in thetas])
@@ -251,19 +251,6 @@ def estimate(cfg: DictConfig, batch: Batch) -> dict[str, Any]:
         "message": str(result.message),
         "seconds": round(time.time() - started, 1),
     }
-
-
-def _current_value(cfg: DictConfig, key: str) -> float:
-    value = OmegaConf.select(cfg, key, default=None)
-    if value is None:  # a calibration-table entry
-        from model.calibration import resolve
-        from model.config import as_params
-
-        node: Any = resolve(as_params(cfg.calibration), cfg.data_dir)
-        for part in key.split(".")[1:]:
-            node = node[part]
-        value = node
-    return float(value)
 
 
 # --------------------------------------------------------------------------- outputs

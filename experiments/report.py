@@ -202,11 +202,7 @@ def report(sweep_dir: str | Path, lang: str = "en", quiet: bool = False) -> Path
     Raises:
         ReportError: Not a collected sweep, a bad language or a failing cell (one line).
     """
-    try:
-        labels.check_lang(lang)
-        path = check_sweep(sweep_dir).resolve()
-    except (SweepError, ValueError) as error:
-        raise ReportError(str(error)) from None
+    path = _checked(sweep_dir, lang)
     started = time.time()
     executed = execute(REVIEW, {"sweep_dir": str(path), "lang": lang}, quiet)
     html = to_html(executed, labels.text("heading.title", lang), lang, code=False)
@@ -214,6 +210,15 @@ def report(sweep_dir: str | Path, lang: str = "en", quiet: bool = False) -> Path
     figures = embedded_figures(html)
     _say(f"wrote {page} ({len(html) / 1e6:.1f} MB, {figures} figures) in {time.time() - started:.0f} s", quiet)
     return page
+
+
+def _checked(sweep_dir: str | Path, lang: str) -> Path:
+    """The sweep folder, resolved, after checking it and the language (one-line errors)."""
+    try:
+        labels.check_lang(lang)
+        return check_sweep(sweep_dir).resolve()
+    except (SweepError, ValueError) as error:
+        raise ReportError(str(error)) from None
 
 
 def pick_run(sweep_dir: Path) -> Path:
@@ -234,11 +239,7 @@ def walkthrough(sweep_dir: str | Path, lang: str = "en", quiet: bool = False, ru
     Raises:
         ReportError: Not a collected sweep, a bad language or a failing cell (one line).
     """
-    try:
-        labels.check_lang(lang)
-        path = check_sweep(sweep_dir).resolve()
-    except (SweepError, ValueError) as error:
-        raise ReportError(str(error)) from None
+    path = _checked(sweep_dir, lang)
     run = (run_dir or pick_run(path)).resolve()
     started = time.time()
     executed = execute(WALKTHROUGH, {"run_dir": str(run), "lang": lang}, quiet)

@@ -32,24 +32,13 @@ from matplotlib.lines import Line2D
 from experiments import fonts
 from experiments import labels as lab
 from experiments.labels import cap, join, name, number, probability, sentence, text
+from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.targets import evaluate
 
 fonts.use_cjk_font()
 
 REQUIRED_FILES = ("runs.parquet", "timeseries.parquet", "scorecard.csv")
-OVERCAPACITY = ("steel", "coal", "electrolytic_aluminium", "coal_power", "building_materials", "low_speed_ev")
-GROWTH = (
-    "next_gen_it",
-    "high_end_equipment",
-    "new_energy_materials",
-    "modern_marine",
-    "health_care",
-    "high_end_chemicals",
-    "modern_agriculture",
-    "culture_creative",
-    "boutique_tourism",
-    "modern_finance",
-)
+OVERCAPACITY, GROWTH = OVERCAPACITY_SECTORS, GROWTH_SECTORS
 # Schematic positions of the 16 prefecture-level city seats: approximate longitude and
 # latitude in degrees (not geodata; enough to place each city where a reader expects it).
 CITY_POSITIONS = {

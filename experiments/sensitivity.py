@@ -31,6 +31,7 @@ parameters ranked by their total index), ``morris.png`` and ``sobol.png``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,7 @@ from omegaconf import DictConfig
 
 from experiments import apps
 from experiments.apps import EstimatedParameter
-from experiments.batch import Batch, RunResult, app_overrides, check_keys
+from experiments.batch import Batch, RunResult, app_overrides, check_keys, config_value
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
 Evaluate = Callable[[np.ndarray, str], dict[str, np.ndarray]]  # points (rows), label -> output -> values
@@ -149,17 +150,24 @@ def sobol(prob: dict[str, Any], evaluate: Evaluate, settings: Any, seed: int) ->
     rows = []
     for output, y in outputs.items():
         constant = not np.all(np.isfinite(y)) or float(np.var(y)) == 0.0
+        note = ""
         if not constant:
-            result = analyze.analyze(
-                prob,
-                y,
-                calc_second_order=False,
-                num_resamples=int(settings.resamples),
-                conf_level=float(settings.confidence),
-                seed=seed,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                # SALib warns when a subset of the design gives identical outputs (a probability
+                # of 0 or 1 over part of the space): the indices stand, the table says so.
+                warnings.simplefilter("always")
+                result = analyze.analyze(
+                    prob,
+                    y,
+                    calc_second_order=False,
+                    num_resamples=int(settings.resamples),
+                    conf_level=float(settings.confidence),
+                    seed=seed,
+                )
+            if caught:
+                note = "constant over part of the design: " + "; ".join(sorted({str(w.message)[:80] for w in caught}))
         for j, name in enumerate(prob["names"]):
-            row = {"output": output, "parameter": name}
+            row = {"output": output, "parameter": name, "note": note}
             if constant:  # no variance to apportion
                 row.update(S1=0.0, S1_conf=0.0, ST=0.0, ST_conf=0.0)
             else:
@@ -371,15 +379,13 @@ def analyse(cfg: DictConfig) -> None:
     """Screen, then compute Sobol indices; write the tables and figures."""
     import pandas as pd
 
-    from experiments.calibrate import _current_value
-
     folder = apps.app_dir()
     apps.check_runs_config(cfg)
     check_settings(cfg)
     s = cfg.sensitivity
     names = list(s.parameters)
     keys = {n: s.parameters[n].key for n in names}
-    base = {n: _current_value(cfg, keys[n]) for n in names}
+    base = {n: float(config_value(cfg, keys[n])) for n in names}
     bounds = {n: (float(s.parameters[n].low), float(s.parameters[n].high)) for n in names}
     n_morris = int(s.morris.trajectories) * (len(names) + 1) if s.method != "sobol" else 0
     n_sobol_params = len(names) if s.method == "sobol" else int(s.sobol.top)

@@ -294,3 +294,15 @@ def test_sensitivity_bad_settings_one_line(tmp_path):
     assert result.returncode == 2
     assert "sensitivity.sobol.base_samples=48 is not allowed: expected a power of 2" in result.stderr
     assert not folder.exists()
+
+
+def test_sobol_notes_outputs_constant_over_part_of_the_design():
+    # Both inputs must exceed 0.6: at this seed no base point does, some mixed points do, and
+    # SALib warns; the warning becomes a note in the table (warnings are errors here).
+    prob = sensitivity.problem(["a", "b"], [(0, 1), (0, 1)])
+
+    def both(x, label):
+        return {"p_met:t": ((x[:, 0] > 0.6) & (x[:, 1] > 0.6)).astype(float)}
+
+    table, _ = sensitivity.sobol(prob, both, settings(sobol={"base_samples": 4}, resamples=20), seed=1)
+    assert table["note"].str.startswith("constant over part of the design").all()
