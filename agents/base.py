@@ -6,13 +6,28 @@ that runs many models (a sweep's worker) grows by a full model per run (mesa iss
 fixed after 3.3.1 by moving the numbering into ``Model.register_agent``). Our agents keep
 each model's counter on the model itself instead, so it goes with the model; numbering
 is unchanged (1, 2, ... per model, shared by all agent kinds).
+
+Firms enter and exit by the hundred each quarter, and Mesa registers and deregisters
+agents one call at a time (a method call, a debug log line and three registries per
+agent). :func:`create_agents` and :func:`remove_agents` do the same bookkeeping for many
+agents in one pass, on Mesa 3.3.1's registries; with any other Mesa version they fall
+back to Mesa's own calls (``tests/test_mesa.py`` checks the registries either way).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 import mesa
+from mesa.agent import AgentSet
+
+# The registries used below are Mesa 3.3.1's: Model._agents (dict), Model._agents_by_type
+# (type -> AgentSet), Model._all_agents (AgentSet); AgentSet._agents (WeakKeyDictionary).
+BULK_REGISTRATION = mesa.__version__ == "3.3.1"
+
+A = TypeVar("A", bound="ShandongAgent")
 
 
 class _PerModelCounters:
@@ -30,3 +45,49 @@ class ShandongAgent(mesa.Agent):
     """A mesa.Agent whose id counter does not keep its model alive (see the module docstring)."""
 
     _ids = _PerModelCounters()
+
+
+def create_agents(model: mesa.Model, cls: type[A], rows: Iterable[int]) -> list[A]:
+    """``[cls(model, row) for row in rows]``, registered with the model in one pass.
+
+    The agents get the same ids, attributes and registrations as through their constructor
+    (a firm's constructor only sets ``row``), so they are indistinguishable from them.
+    """
+    if not BULK_REGISTRATION:
+        return [cls(model, row) for row in rows]
+    counter = cls._ids[model]
+    agents = []
+    for row in rows:
+        agent = object.__new__(cls)
+        unique_id = next(counter)
+        agent.__dict__.update(model=model, unique_id=unique_id, pos=None, row=row)
+        agents.append(agent)
+    if not agents:
+        return agents
+    fresh = dict.fromkeys(agents)
+    model._agents.update(fresh)
+    by_type = model._agents_by_type.get(cls)
+    if by_type is None:
+        model._agents_by_type[cls] = AgentSet(agents, random=model.random)
+    else:
+        by_type._agents.update(fresh)
+    model._all_agents._agents.update(fresh)
+    return agents
+
+
+def remove_agents(model: mesa.Model, agents: Sequence[mesa.Agent]) -> None:
+    """``agent.remove()`` for each agent, deregistered from the model in one pass."""
+    if not BULK_REGISTRATION:
+        for agent in agents:
+            agent.remove()
+        return
+    registry, everyone = model._agents, model._all_agents._agents
+    by_type = {}
+    for agent in agents:
+        kind = type(agent)
+        group = by_type.get(kind)
+        if group is None:
+            group = by_type[kind] = model._agents_by_type[kind]._agents
+        del registry[agent]
+        del group[agent]
+        del everyone[agent]

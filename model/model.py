@@ -29,6 +29,7 @@ import pandas as pd
 from omegaconf import DictConfig
 from threadpoolctl import ThreadpoolController
 
+from agents.base import create_agents, remove_agents
 from agents.firms import EXIT_REASONS, Firm, GrowthContext, GrowthFirm, OvercapacityFirm, PlantContext
 from agents.government import City, ConversionFund, ProvincialGovernment, Regulator
 from model import population, recognition
@@ -149,10 +150,10 @@ class ShandongModel(mesa.Model):
         self.plants, _ = population.build_plants(world, cal, self.scale, pop_rng)
         self.firms = population.build_firms(world, cal, params.scenario, self.scale, pop_rng)
         with collector_paused():  # tens of thousands of agents and no garbage among them
-            self.plant_agents: list[OvercapacityFirm | None] = [
-                OvercapacityFirm(self, row) for row in range(self.plants.n)
-            ]
-            self.firm_agents: list[GrowthFirm | None] = [GrowthFirm(self, row) for row in range(self.firms.n)]
+            self.plant_agents: list[OvercapacityFirm | None] = create_agents(
+                self, OvercapacityFirm, range(self.plants.n)
+            )
+            self.firm_agents: list[GrowthFirm | None] = create_agents(self, GrowthFirm, range(self.firms.n))
         self.sector_rows = [np.flatnonzero(self.firms.sector == s) for s in range(N_GR)]  # fund pipelines
         self.row_weight = world.gr["firms"] / np.array([rows.size for rows in self.sector_rows])
         # Each industry's median firm revenue at the end of 2017 [bn yuan per year]: the scale
@@ -372,7 +373,7 @@ class ShandongModel(mesa.Model):
         )
         plants.set_value("workers", rows, cap * plants.workers_per_unit[rows])
         self.workers_hired[steel] += float(np.sum(plants.weight[rows] * plants.workers[rows]))
-        self.plant_agents.extend(OvercapacityFirm(self, int(r)) for r in rows)
+        self.plant_agents.extend(create_agents(self, OvercapacityFirm, rows.tolist()))
 
     # ------------------------------------------------------------------ fund and growth firms
     def fund_invests(self, q: int) -> None:
@@ -498,7 +499,7 @@ class ShandongModel(mesa.Model):
         for s in np.flatnonzero(counts):
             self.sector_rows[s] = np.concatenate([self.sector_rows[s], rows[sector == s]])
         self.accounts.firms_entered(sector, firms.city[rows], firms.weight[rows])
-        self.firm_agents.extend(GrowthFirm(self, r) for r in rows.tolist())
+        self.firm_agents.extend(create_agents(self, GrowthFirm, rows.tolist()))
 
     def recognise(self) -> None:
         """Annual review (fourth quarter): high-tech, gazelle, unicorn and champion titles.
@@ -567,11 +568,14 @@ class ShandongModel(mesa.Model):
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _remove_agents(agents: list, rows: np.ndarray) -> None:
+        leaving = []
         for row in rows.tolist():
             agent = agents[row]
             if agent is not None:
-                agent.remove()
+                leaving.append(agent)
                 agents[row] = None
+        if leaving:
+            remove_agents(leaving[0].model, leaving)
 
     def _release_workers(self, rows: np.ndarray, workers: np.ndarray) -> None:
         plants = self.plants

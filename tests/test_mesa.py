@@ -81,3 +81,35 @@ def test_agent_ids_are_unique_per_model():
     model = ShandongModel(seed=5, scale=0.01)
     ids = [agent.unique_id for agent in model.agents]
     assert len(ids) == len(set(ids)) and min(ids) == 1
+
+
+def _registries(model):
+    return (
+        {(type(a).__name__, a.unique_id, getattr(a, "row", None)) for a in model._agents},
+        {t.__name__: {a.unique_id for a in s} for t, s in model._agents_by_type.items()},
+        {a.unique_id for a in model._all_agents},
+    )
+
+
+def test_bulk_registration_matches_mesa(monkeypatch):
+    """Agents created and removed in bulk leave Mesa's registries as Mesa's own calls do."""
+    from agents import base
+
+    assert base.BULK_REGISTRATION  # mesa is pinned to 3.3.1: the fast path is the one tested
+    bulk = ShandongModel(seed=3, scale=0.02)
+    built = bulk.firms.n
+    for _ in range(8):
+        bulk.step()
+    monkeypatch.setattr(base, "BULK_REGISTRATION", False)
+    plain = ShandongModel(seed=3, scale=0.02)
+    for _ in range(8):
+        plain.step()
+    assert _registries(bulk) == _registries(plain)
+    leavers = int((~bulk.firms.active).sum() + (~bulk.plants.active).sum())
+    assert leavers > 0 and bulk.firms.n > built  # exits and entries went through the bulk path
+    ids = sorted(a.unique_id for a in bulk.agents)
+    assert len(ids) == len(set(ids)) and ids[0] >= 1
+    # a removed agent is gone from every registry, as agent.remove() leaves it
+    gone = next(a for a in plain.firm_agents if a is not None)
+    base.remove_agents(bulk, [next(a for a in bulk.firm_agents if a is not None and a.row == gone.row)])
+    assert len(bulk.agents) == len(plain.agents) - 1
