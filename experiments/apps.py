@@ -62,11 +62,13 @@ def register_schema(name: str, settings: type) -> None:
     ConfigStore.instance().store(name=f"{name}_schema", node=root)
 
 
-def check_runs_config(cfg: DictConfig) -> None:
-    """Validate the run config the app's runs will use (before any run starts)."""
+def start(cfg: DictConfig, check_settings: Callable[[DictConfig], None]) -> Path:
+    """Check the run config the app's runs will use and the app's own settings; return its folder."""
     from model.config import resolved
 
-    resolved(cfg)
+    resolved(cfg)  # validates: a mistake stops the app before any run
+    check_settings(cfg)
+    return app_dir()
 
 
 def check(condition: bool, key: str, value: Any, expected: str) -> None:

@@ -390,9 +390,7 @@ def task(cfg: DictConfig) -> None:
 
 def calibrate(cfg: DictConfig) -> None:
     """Estimate, then write the estimates, the fit and the calibration file."""
-    folder = apps.app_dir()
-    apps.check_runs_config(cfg)
-    check_settings(cfg)
+    folder = apps.start(cfg, check_settings)
     settings = cfg.calibrate
     parameters, moments = selected(settings)
     n_params = len(parameters)

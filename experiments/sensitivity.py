@@ -379,9 +379,7 @@ def analyse(cfg: DictConfig) -> None:
     """Screen, then compute Sobol indices; write the tables and figures."""
     import pandas as pd
 
-    folder = apps.app_dir()
-    apps.check_runs_config(cfg)
-    check_settings(cfg)
+    folder = apps.start(cfg, check_settings)
     s = cfg.sensitivity
     names = list(s.parameters)
     keys = {n: s.parameters[n].key for n in names}

@@ -307,9 +307,7 @@ def validate(cfg: DictConfig) -> None:
     """Run the seeds, compare, write the tables and the figure."""
     import pandas as pd
 
-    folder: Path = apps.app_dir()
-    apps.check_runs_config(cfg)
-    check_settings(cfg)
+    folder: Path = apps.start(cfg, check_settings)
     settings = cfg.validate
     estimation = cfg.calibration.get("estimation") or {}
     targeted = set((estimation.get("moments") or {}).keys())
