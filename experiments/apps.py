@@ -21,6 +21,7 @@ from typing import Any
 
 from omegaconf import MISSING, DictConfig
 
+from experiments.outputs import write_atomic
 from model.config import Config, register_configs
 from model.errors import ConfigError
 
@@ -85,27 +86,21 @@ def app_dir() -> Path:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a file atomically (a temporary name, then renamed)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a text file atomically."""
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_frame(path: Path, frame: Any) -> None:
     """Write a table as CSV atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def save_figure(path: Path, figure: Any) -> None:
     """Save a matplotlib figure atomically and close it."""
     import matplotlib.pyplot as plt
 
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    figure.savefig(tmp, dpi=110, bbox_inches="tight")
+    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=110, bbox_inches="tight"))
     plt.close(figure)
-    os.replace(tmp, path)
 
 
 def guarded(name: str, body: Callable[[], Any]) -> Any:

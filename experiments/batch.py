@@ -30,7 +30,7 @@ import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from experiments.outputs import COMPLETE, FAILED
+from experiments.outputs import COMPLETE, FAILED, write_atomic
 from experiments.progress import Reporter
 from model.errors import ConfigError
 
@@ -200,9 +200,9 @@ class Batch:
         keys = sorted({key for point in self.seen.values() for key in point})
         lines = [",".join(["point", *keys])]
         lines += [",".join([pid, *(f"{p.get(k, math.nan):.12g}" for k in keys)]) for pid, p in self.seen.items()]
-        tmp = self.runs_dir / ".points.csv.tmp"
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        tmp.replace(self.runs_dir / "points.csv")
+        write_atomic(
+            self.runs_dir / "points.csv", lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        )
 
     def _restore(self) -> None:
         """Give the app back its own Hydra config and logging (a launcher in this process changes both)."""

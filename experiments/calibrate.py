@@ -315,7 +315,7 @@ def calibration_file(cfg: DictConfig, fit: dict[str, Any], app_folder: Path) -> 
         "policy_mix": cfg.policy_mix.name,
         "scenario": cfg.scenario.name,
         "scale": float(cfg.scale),
-        "seeds": len(range(int(cfg.calibrate.seeds))),
+        "seeds": int(cfg.calibrate.seeds),
         "J": round(fit["J"], 4),
         "J_at_start": round(fit["J_start"], 4),
         "degrees_of_freedom": fit["dof"],

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
-from experiments.outputs import COMPLETE, FAILED, STARTED, read_overrides
+from experiments.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
 # the fan charts plot their quarterly paths.
@@ -277,11 +277,9 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[
     finally:
         collector.close()
     table = collector.runs_table()
-    _write(table, sweep_dir / "runs.parquet")
+    write_atomic(sweep_dir / "runs.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     card = collector.scorecard(table)
-    tmp = sweep_dir / ".scorecard.csv.tmp"
-    card.to_csv(tmp, index=False)
-    tmp.replace(sweep_dir / "scorecard.csv")
+    write_atomic(sweep_dir / "scorecard.csv", lambda tmp: card.to_csv(tmp, index=False))
     if figures and not card.empty:
         from experiments import sweep_plots
 
@@ -300,12 +298,6 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[
     if not quiet:
         _print_report(table, report, sweep_dir)
     return report
-
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
 
 
 def _print_report(table: pd.DataFrame, report: dict[str, Any], sweep_dir: Path) -> None:

@@ -15,7 +15,7 @@ import platform
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,20 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a file through a temporary name in the same folder, renamed when complete.
+
+    ``write`` writes to the path it is given; the temporary name keeps the suffix, so that
+    writers choosing a format by suffix (matplotlib, pandas) do the same.
+    """
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def micro_start(model: Any) -> dict[str, pd.DataFrame]:

@@ -20,7 +20,6 @@ Files are written to a temporary name and renamed, so a report is never half-wri
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -32,6 +31,7 @@ from jupyter_client.kernelspec import KernelSpec
 from traitlets import default
 
 from experiments import labels
+from experiments.outputs import write_atomic
 from experiments.review import SweepError, check_sweep
 from model.data import PROJECT_ROOT
 
@@ -174,22 +174,13 @@ def embedded_figures(html: str) -> int:
     return len(EMBEDDED_PNG.findall(html))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _save(executed: Any, html: str, stem: Path) -> tuple[Path, Path]:
     """Write the executed notebook and its HTML next to each other, each atomically."""
     import nbformat
 
     notebook, page = stem.with_suffix(".ipynb"), stem.with_suffix(".html")
-    _write_atomic(notebook, nbformat.writes(executed))
-    _write_atomic(page, html)
+    write_atomic(notebook, lambda tmp: tmp.write_text(nbformat.writes(executed), encoding="utf-8"))
+    write_atomic(page, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return page, notebook
 
 

@@ -109,7 +109,7 @@ def stylised_facts(firms: Any, plants: Any, growth: Any, growth_2017: float, set
     Args:
         firms: Growth firms of every run at the end (``firms.parquet`` rows, with ``run``).
         plants: Plants of 2017 of every run (``plants.parquet`` rows with 2017 columns).
-        growth: GDP growth by run and year (columns ``run``, ``year``, ``gdp_growth``).
+        growth: GDP growth by quarter (rows, dated) and seed (columns).
         growth_2017: 2017 GDP growth (the calibration's figure).
         settings: ``tail_share``, ``max_tail_index`` and ``min_top1_share`` (``cfg.validate``).
     """
@@ -155,7 +155,7 @@ def stylised_facts(firms: Any, plants: Any, growth: Any, growth_2017: float, set
                 "holds": bool(ratio > 1 and contrast["p_value"] < 0.05),
             }
         )
-    by_year = growth.groupby("year")["gdp_growth"].median()
+    by_year = growth.groupby(growth.index.year).mean().median(axis=1)  # yearly mean, median over seeds
     for year in (2018, 2019):
         value = float(by_year.get(year, math.nan))
         facts.append(
@@ -202,10 +202,10 @@ def compare(observations: DictConfig, runs: list[RunResult], band: float, target
 
 
 def read_micro(runs: list[RunResult]) -> tuple[Any, Any, Any]:
-    """Firms at the end, plants of 2017, and GDP growth by year, pooled over the runs."""
+    """Firms at the end and plants of 2017, pooled over the runs; GDP growth by quarter and seed."""
     import pandas as pd
 
-    firms, plants, growth = [], [], []
+    firms, plants, growth = [], [], {}
     for r in runs:
         if not r.ok:
             continue
@@ -217,27 +217,10 @@ def read_micro(runs: list[RunResult]) -> tuple[Any, Any, Any]:
             columns=["date", "value"],
             filters=[("indicator", "=", "gdp_growth"), ("sector", "=", "all"), ("city", "=", "all")],
         )
-        yearly = series.groupby(series["date"].dt.year)["value"].mean()
         firms.append(f.assign(run=r.seed))
         plants.append(p.assign(run=r.seed))
-        growth.append(pd.DataFrame({"run": r.seed, "year": yearly.index, "gdp_growth": yearly.to_numpy()}))
-    return pd.concat(firms), pd.concat(plants), pd.concat(growth)
-
-
-def quarterly_growth(runs: list[RunResult]) -> Any:
-    """GDP growth by quarter (rows) and seed (columns)."""
-    import pandas as pd
-
-    columns = {}
-    for r in runs:
-        if r.ok:
-            series = pd.read_parquet(
-                r.run_dir / "timeseries.parquet",
-                columns=["date", "value"],
-                filters=[("indicator", "=", "gdp_growth"), ("sector", "=", "all"), ("city", "=", "all")],
-            )
-            columns[r.seed] = series.set_index("date")["value"]
-    return pd.DataFrame(columns)
+        growth[r.seed] = series.set_index("date")["value"]
+    return pd.concat(firms), pd.concat(plants), pd.DataFrame(growth)
 
 
 def figure(table: Any, firms: Any, plants: Any, growth: Any, growth_2017: float, band: float) -> Any:
@@ -328,10 +311,7 @@ def validate(cfg: DictConfig) -> None:
     facts = pd.DataFrame(stylised_facts(firms, plants, growth, growth_2017, settings))
     apps.write_frame(folder / "validation.csv", table)
     apps.write_frame(folder / "stylised_facts.csv", facts)
-    quarterly = quarterly_growth(runs)
-    apps.save_figure(
-        folder / "validation.png", figure(table, firms, plants, quarterly, growth_2017, float(settings.band))
-    )
+    apps.save_figure(folder / "validation.png", figure(table, firms, plants, growth, growth_2017, float(settings.band)))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 90):
         print(
             table[["observation", "observed", "simulated_mean", "band_low", "band_high", "relative_error"]].to_string(

@@ -568,16 +568,14 @@ class ShandongModel(mesa.Model):
         self.government.spend("resettlement_subsidies", moved * self.environment.resettlement_subsidy / 1e9)
 
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _remove_agents(agents: list, rows: np.ndarray) -> None:
+    def _remove_agents(self, agents: list, rows: np.ndarray) -> None:
         leaving = []
         for row in rows.tolist():
             agent = agents[row]
             if agent is not None:
                 leaving.append(agent)
                 agents[row] = None
-        if leaving:
-            remove_agents(leaving[0].model, leaving)
+        remove_agents(self, leaving)
 
     def _release_workers(self, rows: np.ndarray, workers: np.ndarray) -> None:
         plants = self.plants
