@@ -522,20 +522,23 @@ class GrowthFirm(Firm):
             )
         revenue, cash, debt, assets = firms.revenue, firms.cash, firms.debt, firms.assets
         capital = firms.capital_output * revenue
-        need = capital * np.expm1(np.maximum(growth, 0.0))
-        room = np.maximum(cash, 0.0)
-        own = room.copy()
-        room += np.maximum(ctx.max_debt_ratio * assets - debt, 0.0)
+        factor = np.exp(growth)  # revenue multiplier; growing needs capital for the extra revenue
+        need = np.maximum(factor, 1.0)
+        need -= 1.0
+        need *= capital
+        own = np.maximum(cash, 0.0)
+        room = np.maximum(ctx.max_debt_ratio * assets - debt, 0.0)
+        room += own
         short = np.flatnonzero(need > room)
         if short.size:  # growth is held back by what the firm can finance
-            growth[short] = np.log1p(room[short] / np.maximum(capital[short], 1e-12))
+            factor[short] = 1.0 + room[short] / np.maximum(capital[short], 1e-12)
             need[short] = room[short]
         from_cash = np.minimum(need, own)
         cash -= from_cash
         assets += need
         need -= from_cash
         debt += need
-        revenue *= np.exp(growth)
+        revenue *= factor
 
     @classmethod
     def settle(cls, firms: ColumnStore, ctx: GrowthContext) -> np.ndarray:
@@ -573,7 +576,7 @@ class GrowthFirm(Firm):
     @classmethod
     def decide_exit(cls, firms: ColumnStore, ctx: GrowthContext, bankrupt: np.ndarray, event: np.ndarray) -> np.ndarray:
         """Exit reason per row: bankruptcy, or the exogenous hazard (0: stays)."""
-        hazard = (event > 1.0 - ctx.exit_hazard / 4.0) & firms.active
-        reason = np.where(hazard, EXIT_VOLUNTARY, 0)
+        reason = np.zeros(firms.n, np.int8)
+        reason[(event > 1.0 - ctx.exit_hazard / 4.0) & firms.active] = EXIT_VOLUNTARY
         reason[bankrupt] = EXIT_BANKRUPT
-        return reason.astype(np.int8)
+        return reason

@@ -455,7 +455,9 @@ class ShandongModel(mesa.Model):
         for block in firms.blocks():
             rows = slice(block.start, block.stop)
             centred = uniform[rows] - 0.5
-            shock = np.log1p(-2.0 * np.abs(centred))
+            shock = np.abs(centred)
+            shock *= -2.0
+            np.log1p(shock, out=shock)
             shock *= -0.5 * LAPLACE_SCALE  # a quarter's Laplace draw: heavy-tailed, variance 1/4
             np.copysign(shock, centred, out=shock)
             GrowthFirm.decide_investment(block, ctx, shock, event[rows])
