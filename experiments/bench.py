@@ -14,11 +14,15 @@ Prints medians over several full-scale runs (all firms, 2018Q1-2022Q4):
   machine; the ratio is the mean quarter over the median activation.
 
 Targets (issue 2): run <= 2 s, peak memory <= 500 MB, ratio <= 0.2.
+
+With ``--phases``, one more full-scale run times each phase of the quarter (with the same
+activation before each quarter) and prints where the quarter goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
 import json
 import resource
@@ -26,6 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 
 def trivial_step(agent: object) -> None:
@@ -62,6 +68,63 @@ def one_run(seed: int, policy_mix: str) -> dict[str, float]:
     }
 
 
+# The model's phases, in the order of ShandongModel._quarter (plus the instruments,
+# the accounts and the data collector, which belong to other objects).
+PHASES = (
+    "plants_produce",
+    "regulate",
+    "plants_invest_upgrade_or_exit",
+    "fund_invests",
+    "firms_grow",
+    "firms_enter",
+    "recognise",
+    "resettle",
+)
+
+
+def phase_profile(seed: int, policy_mix: str, scale: float = 1.0) -> tuple[dict[str, float], float]:
+    """Time each phase of the quarter over a run [ms per quarter]; also return the whole quarter."""
+    from model import ShandongModel
+
+    model = ShandongModel(seed=seed, scale=scale, policy_mix=policy_mix)
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timed(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+
+        return run
+
+    # Instance attributes shadow the methods for this model only.
+    for name in PHASES:
+        setattr(model, name, timed(name, getattr(model, name)))
+    model.government.apply_policies = timed("instruments (apply_policies)", model.government.apply_policies)
+    model.accounts.record = timed("accounts.record", model.accounts.record)
+    model.datacollector.collect = timed("datacollector.collect", model.datacollector.collect)
+    total, quarters = 0.0, 0
+    while model.running:
+        model.agents.shuffle_do(trivial_step)
+        start = time.perf_counter()
+        model.step()
+        total += time.perf_counter() - start
+        quarters += 1
+    return {name: 1e3 * seconds / quarters for name, seconds in spent.items()}, 1e3 * total / quarters
+
+
+def print_phases(policy_mix: str) -> None:
+    """Print the phase profile of one full-scale run."""
+    phases, quarter = phase_profile(seed=0, policy_mix=policy_mix)
+    print(f"where a quarter goes (one run, seed 0; {quarter:.2f} ms per quarter):")
+    for name, ms in sorted(phases.items(), key=lambda item: -item[1]):
+        print(f"  {name:32s} {ms:6.2f} ms  {ms / quarter:4.0%}")
+    other = quarter - sum(phases.values())
+    print(f"  {'other (calendar, Mesa step)':32s} {other:6.2f} ms  {other / quarter:4.0%}")
+
+
 def memory_probe(policy_mix: str) -> None:
     """Import, build and run once; print the process's peak resident memory [MB]."""
     from model import ShandongModel
@@ -76,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="full-scale runs (default 5)")
     parser.add_argument("--policy-mix", default="as_enacted", help="policy mix (default as_enacted)")
+    parser.add_argument("--phases", action="store_true", help="also print where a quarter goes, phase by phase")
     parser.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_probe:
@@ -113,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  time per simulated quarter, median:         {median('quarter_ms'):.2f} ms")
     print(f"  one plain Mesa activation (shuffle_do):     {median('activation_ms'):.2f} ms")
     print(f"  ratio quarter / activation, median:         {median('ratio'):.3f}   [target <= 0.2]")
+    if args.phases:
+        print_phases(args.policy_mix)
 
 
 if __name__ == "__main__":

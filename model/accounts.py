@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 N_OC, N_GR = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
 
 
+def dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of ``a * b`` without BLAS (``np.einsum``'s own loop).
+
+    A simulated quarter then calls no BLAS routine at all, so runs need no limit on BLAS
+    threads: with a threaded BLAS, products over ~40,000 firms start threads that are too
+    small a job to pay and that oversubscribe the cores when runs go in parallel.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
 class Accounts:
     """Provincial accounts and the quarterly record of all indicators.
 
@@ -190,7 +200,7 @@ class Accounts:
 
         Sums by sector go through the (sector, city) code: ``np.bincount`` over rows
         sorted by sector alone is several times slower. Masks are multiplied as floats
-        (a float @ bool product takes numpy's slow generic path).
+        (a sum of float x bool products takes numpy's slow generic path).
         """
         firms, gr = self.model.firms, self.model.world.gr
         revenue = firms.weight * firms.revenue  # exited firms hold zero revenue
@@ -204,11 +214,11 @@ class Accounts:
             "va": va,
             "va_sc": va_sc,
             "va_by_sector": va_by_sector,
-            "va_ne": float(va @ firms.new_economy.astype(np.float64)),
-            "va_manuf": float(va @ manuf),
+            "va_ne": dot(va, firms.new_economy.astype(np.float64)),
+            "va_manuf": dot(va, manuf),
             "gross_manuf": float(gross_manuf.sum()),
-            "gross_ht": float(gross_manuf @ firms.tech_share),
-            "rd": float(revenue @ firms.rd_rate),
+            "gross_ht": dot(gross_manuf, firms.tech_share),
+            "rd": dot(revenue, firms.rd_rate),
             "energy": energy,
             "coal": energy * gr["coal_share"] * (self.coal_per_tce * self.coal_trend[quarter]),
             # Workers before dividing by the sector's labour productivity this quarter.
@@ -319,18 +329,18 @@ class Accounts:
         steel = world.oc_index("steel")
         steel_city = p_capacity[steel]
         if self.channel_capacity0 is None:
-            self.channel_capacity0 = float(steel_city @ world.channel)
+            self.channel_capacity0 = dot(steel_city, world.channel)
         rec.put(
             q,
             "steel_channel_capacity_exited_share",
             "sector",
-            1.0 - float(steel_city @ world.channel) / self.channel_capacity0 if self.channel_capacity0 > 0 else np.nan,
+            1.0 - dot(steel_city, world.channel) / self.channel_capacity0 if self.channel_capacity0 > 0 else np.nan,
         )
         rec.put(
             q,
             "steel_coastal_capacity_share",
             "sector",
-            float(steel_city @ world.coastal) / max(float(steel_city.sum()), 1e-12),
+            dot(steel_city, world.coastal) / max(float(steel_city.sum()), 1e-12),
         )
 
         ledger = m.fund.ledger

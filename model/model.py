@@ -17,7 +17,6 @@ as-enacted mix.
 
 from __future__ import annotations
 
-import functools
 import gc
 import secrets
 from collections.abc import Iterator
@@ -27,7 +26,6 @@ import mesa
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
-from threadpoolctl import ThreadpoolController
 
 from agents.base import create_agents, remove_agents
 from agents.firms import EXIT_REASONS, Firm, GrowthContext, GrowthFirm, OvercapacityFirm, PlantContext
@@ -58,24 +56,6 @@ HEADLINE_INDICATORS = (
     "fiscal_outlay",
 )
 LAPLACE_SCALE = 1.0 / np.sqrt(2.0)  # a Laplace draw with this scale has unit variance
-
-
-@functools.cache
-def _blas_pools() -> ThreadpoolController:
-    """The process's BLAS thread pools (found once: looking them up costs about a millisecond)."""
-    return ThreadpoolController().select(user_api="blas")
-
-
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run numpy's BLAS calls on one thread (about 8 microseconds to enter and leave).
-
-    The model's matrix products are over ~40,000 rows: too small for threads to pay, and
-    BLAS threads oversubscribe the cores when runs go in parallel or another process is
-    busy (measured: 38 ms against 8 ms a quarter with the other core busy).
-    """
-    with _blas_pools().limit(limits=1):
-        yield
 
 
 @contextmanager
@@ -208,10 +188,6 @@ class ShandongModel(mesa.Model):
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
         """Simulate one quarter."""
-        with single_threaded_blas():
-            self._quarter()
-
-    def _quarter(self) -> None:
         self.quarter = q = self.steps
         self.environment.reset()
         self.fund_budget[:] = 0
