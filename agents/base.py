@@ -17,6 +17,7 @@ back to Mesa's own calls (``tests/test_mesa.py`` checks the registries either wa
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -24,7 +25,8 @@ import mesa
 from mesa.agent import AgentSet
 
 # The registries used below are Mesa 3.3.1's: Model._agents (dict), Model._agents_by_type
-# (type -> AgentSet), Model._all_agents (AgentSet); AgentSet._agents (WeakKeyDictionary).
+# (type -> AgentSet), Model._all_agents (AgentSet); AgentSet._agents (WeakKeyDictionary,
+# whose ``data`` dict maps a weak reference of each agent to its value).
 BULK_REGISTRATION = mesa.__version__ == "3.3.1"
 
 A = TypeVar("A", bound="ShandongAgent")
@@ -81,13 +83,19 @@ def remove_agents(model: mesa.Model, agents: Sequence[mesa.Agent]) -> None:
         for agent in agents:
             agent.remove()
         return
-    registry, everyone = model._agents, model._all_agents._agents
+    registry, everyone = model._agents, model._all_agents._agents.data
     by_type = {}
     for agent in agents:
         kind = type(agent)
         group = by_type.get(kind)
         if group is None:
-            group = by_type[kind] = model._agents_by_type[kind]._agents
+            group = by_type[kind] = model._agents_by_type[kind]._agents.data
+        key = weakref.ref(agent)
         del registry[agent]
-        del group[agent]
-        del everyone[agent]
+        del group[key]
+        del everyone[key]
+    # What WeakKeyDictionary.__delitem__ does besides deleting (CPython's weakref module):
+    # its length is recounted when next asked.
+    model._all_agents._agents._dirty_len = True
+    for kind in by_type:
+        model._agents_by_type[kind]._agents._dirty_len = True

@@ -141,9 +141,12 @@ class Accounts:
     def count_titles(self) -> None:
         """Count recognised firms by sector (after each annual review)."""
         firms = self.model.firms
-        self.titles = {
-            t: self._by_sector_city("firms", firms.weight * getattr(firms, t), N_GR).sum(1) for t in self.TITLES
-        }
+        self.titles = {}
+        for title in self.TITLES:
+            rows = np.flatnonzero(getattr(firms, title))  # a few per cent of the firms
+            # (np.bincount gives integers when there are no rows, even with weights)
+            counts = np.bincount(firms.sector[rows], weights=firms.weight[rows], minlength=N_GR)
+            self.titles[title] = counts.astype(np.float64, copy=False)
 
     def firms_entered(self, sector: np.ndarray, city: np.ndarray, weight: np.ndarray) -> None:
         """New firms (without titles) join the counts."""
