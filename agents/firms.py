@@ -510,7 +510,7 @@ class GrowthFirm(Firm):
         rd_rate = firms.rd_rate
         if ctx.rd_drift:
             rd_rate *= 1.0 + ctx.rd_drift
-        growth = np.take(ctx.demand_growth, firms.sector)
+        growth = ctx.demand_growth[firms.sector]
         shock *= firms.growth_sigma
         growth += shock
         innovating = np.flatnonzero(event < ctx.innovation_rate * rd_rate)

@@ -10,10 +10,12 @@ scenario's trends; the modelled firms move the indicators through their own stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.population import Block, ColumnStore
 from model.calendar import quarter_index
 from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.errors import ConfigError
@@ -243,22 +245,30 @@ class Accounts:
         return self.manufacturing_weight() > 0
 
     def manufacturing_weight(self) -> np.ndarray:
-        """1.0 for growth firms in manufacturing sectors, else 0.0 (cached until rows are added)."""
-        firms = self.model.firms
-        cached = self._codes.get("manufacturing")
-        if cached is None or cached.size != firms.n:
-            cached = self.model.world.manufacturing[firms.sector].astype(np.float64)
-            self._codes["manufacturing"] = cached
-        return cached
+        """1.0 for growth firms in manufacturing sectors, else 0.0."""
+        world = self.model.world
+        return self._per_row(
+            "manufacturing", self.model.firms, lambda rows: world.manufacturing[rows.sector].astype(np.float64)
+        )
 
     def _by_sector_city(self, store: str, values: np.ndarray, n_sectors: int) -> np.ndarray:
         """Sum ``values`` (one per row of ``store``) by sector and city."""
-        columns = getattr(self.model, store)
-        code = self._codes.get(store)
-        if code is None or code.size != columns.n:
-            code = columns.sector.astype(np.intp) * self.n_cities + columns.city
-            self._codes[store] = code
+        code = self._per_row(store, getattr(self.model, store), lambda rows: rows.sector * self.n_cities + rows.city)
         return np.bincount(code, weights=values, minlength=n_sectors * self.n_cities).reshape(n_sectors, self.n_cities)
+
+    def _per_row(self, key: str, store: ColumnStore, derive: Callable[[Block], np.ndarray]) -> np.ndarray:
+        """A per-row array derived from columns that never change (sector, city).
+
+        Kept between quarters and extended for the rows appended since (entrants, rebuilt
+        plants), instead of derived again for all rows.
+        """
+        cached = self._codes.get(key)
+        if cached is None:
+            cached = derive(Block(store, 0, store.n))
+        elif cached.size < store.n:
+            cached = np.concatenate([cached, derive(Block(store, cached.size, store.n))])
+        self._codes[key] = cached
+        return cached
 
     # ------------------------------------------------------------------ recording
     def record(self, q: int) -> None:

@@ -100,7 +100,9 @@ class Recorder:
             part: ``all``, ``sector``, ``city`` or ``sector_city`` (sector-major).
             values: A scalar for ``all``, else one value per sector / city in registry order.
         """
-        self.values[quarter, self.slots[(indicator, part)]] = np.ravel(values)
+        if isinstance(values, np.ndarray):
+            values = values.ravel()
+        self.values[quarter, self.slots[(indicator, part)]] = values
 
     def get(self, quarter: int, indicator: str, sector: str = "all", city: str = "all") -> float:
         """One recorded value."""

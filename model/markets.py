@@ -119,9 +119,10 @@ class Markets:
             wanted = demand * np.exp(-eps * (log_p - log_ref))
             ok = served & (wanted > 0)
             f = np.log(np.where(ok, supply, 1.0)) - np.log(np.where(ok, wanted, 1.0))
-            step = np.clip(f / np.where(ok, slope / np.where(ok, supply, 1.0) + eps, 1.0), -0.5, 0.5)
+            step = f / np.where(ok, slope / np.where(ok, supply, 1.0) + eps, 1.0)
+            step = np.minimum(np.maximum(step, -0.5), 0.5)  # np.clip, without its Python wrapper
             log_p -= step
-            if np.all(np.abs(step) < 1e-10):
+            if np.abs(step).max() < 1e-10:
                 break
         price = np.where(served, np.exp(log_p), np.exp(log_ref))  # no plants left: the national price
         self.price[idx] = price
