@@ -30,13 +30,26 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
 def trivial_step(agent: object) -> None:
     """Read two attributes of the agent and write one: the cheapest meaningful activation."""
     agent.visited = agent.unique_id if agent.pos is None else 0  # type: ignore[attr-defined]
+
+
+def alternate(model: Any) -> Iterator[tuple[float, float]]:
+    """Run the model to its end, one plain activation before each quarter.
+
+    Yields the time of each activation and of the quarter after it [s].
+    """
+    while model.running:
+        start = time.perf_counter()
+        model.agents.shuffle_do(trivial_step)
+        visited = time.perf_counter()
+        model.step()
+        yield visited - start, time.perf_counter() - visited
 
 
 def one_run(seed: int, policy_mix: str) -> dict[str, float]:
@@ -46,14 +59,7 @@ def one_run(seed: int, policy_mix: str) -> dict[str, float]:
     start = time.perf_counter()
     model = ShandongModel(seed=seed, scale=1.0, policy_mix=policy_mix)
     built = time.perf_counter()
-    activation, steps = [], []
-    while model.running:
-        t0 = time.perf_counter()
-        model.agents.shuffle_do(trivial_step)
-        t1 = time.perf_counter()
-        model.step()
-        activation.append(t1 - t0)
-        steps.append(time.perf_counter() - t1)
+    activation, steps = zip(*alternate(model), strict=True)
     per_quarter = sum(steps) / len(steps)
     agents = len(model.agents)
     del model
@@ -68,7 +74,7 @@ def one_run(seed: int, policy_mix: str) -> dict[str, float]:
     }
 
 
-# The model's phases, in the order of ShandongModel._quarter (plus the instruments,
+# The model's phases, in the order of ShandongModel.step (plus the instruments,
 # the accounts and the data collector, which belong to other objects).
 PHASES = (
     "plants_produce",
@@ -105,14 +111,9 @@ def phase_profile(seed: int, policy_mix: str, scale: float = 1.0) -> tuple[dict[
     model.government.apply_policies = timed("instruments (apply_policies)", model.government.apply_policies)
     model.accounts.record = timed("accounts.record", model.accounts.record)
     model.datacollector.collect = timed("datacollector.collect", model.datacollector.collect)
-    total, quarters = 0.0, 0
-    while model.running:
-        model.agents.shuffle_do(trivial_step)
-        start = time.perf_counter()
-        model.step()
-        total += time.perf_counter() - start
-        quarters += 1
-    return {name: 1e3 * seconds / quarters for name, seconds in spent.items()}, 1e3 * total / quarters
+    steps = [step for _, step in alternate(model)]
+    quarters = len(steps)
+    return {name: 1e3 * seconds / quarters for name, seconds in spent.items()}, 1e3 * sum(steps) / quarters
 
 
 def print_phases(policy_mix: str) -> None:
