@@ -108,18 +108,25 @@ class Markets:
         eps = self.elasticity[idx]
         k = self.steepness[sector]
         b = self.offset[sector]
+        # Negated once, outside the loop: (-k) x - b is exactly -(k x + b) in floating point.
+        minus_k, minus_eps = -k, -eps
         log_p = np.log(self.price[idx])
         served = np.bincount(local, weights=capacity, minlength=n) > 0
         for _ in range(40):
             ratio = np.exp(log_p)[local] / cost
-            u = 1.0 / (1.0 + np.exp(-(k * (ratio - 1.0) + b)))
+            u = minus_k * (ratio - 1.0)
+            u -= b
+            np.exp(u, out=u)
+            u += 1.0
+            np.divide(1.0, u, out=u)  # the utilisation at this price
             supplied = capacity * u
             supply = np.bincount(local, weights=supplied, minlength=n)
             slope = np.bincount(local, weights=supplied * (1.0 - u) * k * ratio, minlength=n)
-            wanted = demand * np.exp(-eps * (log_p - log_ref))
+            wanted = demand * np.exp(minus_eps * (log_p - log_ref))
             ok = served & (wanted > 0)
-            f = np.log(np.where(ok, supply, 1.0)) - np.log(np.where(ok, wanted, 1.0))
-            step = f / np.where(ok, slope / np.where(ok, supply, 1.0) + eps, 1.0)
+            supply_ok = np.where(ok, supply, 1.0)
+            f = np.log(supply_ok) - np.log(np.where(ok, wanted, 1.0))
+            step = f / np.where(ok, slope / supply_ok + eps, 1.0)
             step = np.minimum(np.maximum(step, -0.5), 0.5)  # np.clip, without its Python wrapper
             log_p -= step
             if np.abs(step).max() < 1e-10:

@@ -310,7 +310,7 @@ def entrants(
     niche = np.where(world.manufacturing[sector], 0.005 * (pareto + 1.0), 0.0)
     assets = revenue * gr["capital_output"][sector]
     va_ratio = gr["va_ratio"][sector]
-    city = (u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1).clip(0, len(world.cities) - 1)
+    city = np.minimum((u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1), len(world.cities) - 1)
     return {
         "sector": sector,
         "city": city,
@@ -326,7 +326,7 @@ def entrants(
         "va_ratio": va_ratio,
         "growth_sigma": gr["growth_sigma"][sector],
         "cash_target": gr["cash_to_revenue"][sector],
-        "tech_share": np.clip(0.55 + 0.15 * z[3], 0.0, 1.0),
+        "tech_share": np.minimum(np.maximum(0.55 + 0.15 * z[3], 0.0), 1.0),  # np.clip without its Python wrapper
         "niche_share": niche,
         # The niche market, deflated to 2017 so that the share is revenue / (market x trend).
         "niche_market": _market(revenue, niche) / market_growth[sector],
