@@ -60,9 +60,14 @@ def create_agents(model: mesa.Model, cls: type[A], rows: Iterable[int]) -> list[
     counter = cls._ids[model]
     agents = []
     for row in rows:
+        # Attributes set one by one, in the constructor's order, as the constructor does:
+        # the agent keeps its values inline, like any agent Mesa builds (filling
+        # ``__dict__`` instead would give each agent a dictionary of its own).
         agent = object.__new__(cls)
-        unique_id = next(counter)
-        agent.__dict__.update(model=model, unique_id=unique_id, pos=None, row=row)
+        agent.model = model
+        agent.unique_id = next(counter)
+        agent.pos = None
+        agent.row = row
         agents.append(agent)
     if not agents:
         return agents

@@ -1,5 +1,7 @@
 """Firms are real Mesa agents; Mesa's own tools work with the model."""
 
+import gc
+
 import mesa
 import pandas as pd
 
@@ -109,6 +111,12 @@ def test_bulk_registration_matches_mesa(monkeypatch):
     assert leavers > 0 and bulk.firms.n > built  # exits and entries went through the bulk path
     ids = sorted(a.unique_id for a in bulk.agents)
     assert len(ids) == len(set(ids)) and ids[0] >= 1
+    # laid out as the constructor lays agents out: attribute values inline, no dictionary
+    # of their own (which the collector would list as the agent's only referent)
+    for kind in ("plant_agents", "firm_agents"):
+        first, constructed = (next(a for a in getattr(m, kind) if a is not None) for m in (bulk, plain))
+        assert [type(r) for r in gc.get_referents(first)] == [type(r) for r in gc.get_referents(constructed)]
+        assert dict not in {type(r) for r in gc.get_referents(first)}
     # a removed agent is gone from every registry, as agent.remove() leaves it
     gone = next(a for a in plain.firm_agents if a is not None)
     base.remove_agents(bulk, [next(a for a in bulk.firm_agents if a is not None and a.row == gone.row)])
