@@ -408,35 +408,39 @@ class OvercapacityFirm(Firm):
         Returns:
             Workers released by capacity replacement, per row [persons per plant].
         """
-        done = plants.active & (plants.upgrade_due == ctx.quarter)
-        if not done.any():
-            return np.zeros(plants.n)
-        s = plants.sector
-        plan = plants.upgrade_plan
+        # Only the few plants whose upgrade completes are touched.
+        done = np.flatnonzero(plants.active & (plants.upgrade_due == ctx.quarter))
+        released = np.zeros(plants.n)
+        if done.size == 0:
+            return released
+        plan = plants.upgrade_plan[done]
+        energy = done[(plan & FIX_ENERGY) != 0]
+        s = plants.sector[energy]
         gain = ctx.upgrade_gain[s]
-        energy = done & (plan & FIX_ENERGY).astype(bool)
-        plants.fuel_intensity = np.where(
-            energy, np.maximum(plants.fuel_intensity * (1 - gain), ctx.intensity_floor_fuel[s]), plants.fuel_intensity
-        )
-        plants.power_intensity = np.where(
+        plants.set_value(
+            "fuel_intensity",
             energy,
-            np.maximum(plants.power_intensity * (1 - gain), ctx.intensity_floor_power[s]),
-            plants.power_intensity,
+            np.maximum(plants.fuel_intensity[energy] * (1 - gain), ctx.intensity_floor_fuel[s]),
         )
-        plants.ule_unmet = np.where(done & (plan & FIX_EMISSION).astype(bool), 0, plants.ule_unmet)
-        plants.safety_gap = np.where(done & (plan & FIX_SAFETY).astype(bool), 0.0, plants.safety_gap)
-        replace = done & (plan & FIX_SCALE).astype(bool)
-        best = ctx.best_scale[ctx.segment_offset[s] + plants.segment]
-        plants.plant_scale = np.where(replace, np.maximum(plants.plant_scale, best), plants.plant_scale)
-        plants.equipment_class = np.where(replace, 0, plants.equipment_class)
-        new_capacity = np.where(replace, plants.capacity * ctx.replacement_ratio, plants.capacity)
-        released = plants.workers - new_capacity * plants.workers_per_unit
-        released = np.where(replace, released, 0.0)
-        plants.capacity = new_capacity
-        plants.workers = plants.workers - released
-        plants.upgrades = plants.upgrades + done
-        plants.upgrade_due = np.where(done, -1, plants.upgrade_due)
-        plants.upgrade_plan = np.where(done, 0, plants.upgrade_plan)
+        plants.set_value(
+            "power_intensity",
+            energy,
+            np.maximum(plants.power_intensity[energy] * (1 - gain), ctx.intensity_floor_power[s]),
+        )
+        plants.set_value("ule_unmet", done[(plan & FIX_EMISSION) != 0], 0)
+        plants.set_value("safety_gap", done[(plan & FIX_SAFETY) != 0], 0.0)
+        replace = done[(plan & FIX_SCALE) != 0]
+        if replace.size:
+            best = ctx.best_scale[ctx.segment_offset[plants.sector[replace]] + plants.segment[replace]]
+            plants.set_value("plant_scale", replace, np.maximum(plants.plant_scale[replace], best))
+            plants.set_value("equipment_class", replace, 0)
+            new_capacity = plants.capacity[replace] * ctx.replacement_ratio
+            released[replace] = plants.workers[replace] - new_capacity * plants.workers_per_unit[replace]
+            plants.set_value("capacity", replace, new_capacity)
+            plants.set_value("workers", replace, plants.workers[replace] - released[replace])
+        plants.set_value("upgrades", done, plants.upgrades[done] + 1)
+        plants.set_value("upgrade_due", done, -1)
+        plants.set_value("upgrade_plan", done, 0)
         # An inspection flag stays: the regulator lifts it once the plant complies
         # (Regulator.enforce, this quarter), not because some upgrade was completed.
         return released

@@ -301,8 +301,9 @@ def entrants(
     z = rng.standard_normal((5, n_sectors, slots))
     u = rng.random((3, n_sectors, slots))
     pareto = rng.pareto(2.0, (n_sectors, slots))
-    take = np.arange(slots)[None, :] < np.minimum(counts, slots)[:, None]
-    sector = np.broadcast_to(np.arange(n_sectors)[:, None], take.shape)[take]
+    taken = np.minimum(counts, slots)
+    take = np.arange(slots)[None, :] < taken[:, None]
+    sector = np.repeat(np.arange(n_sectors), taken)  # the sector of each slot taken, in order
     z, u, pareto = z[:, take], u[:, take], pareto[take]
     revenue = beh.entrant_size * reference_revenue[sector] * np.exp(0.5 * z[0])
     rd = np.minimum(np.exp(gr["rd_sigma"][sector] * z[1]) * gr["rd_rate"][sector], 0.4)
