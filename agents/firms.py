@@ -517,7 +517,7 @@ class GrowthFirm(Firm):
         growth = ctx.demand_growth[firms.sector]
         shock *= firms.growth_sigma
         growth += shock
-        innovating = np.flatnonzero(event < ctx.innovation_rate * rd_rate)
+        innovating = (event < ctx.innovation_rate * rd_rate).nonzero()[0]
         if innovating.size:
             growth[innovating] += ctx.innovation_jump
             firms.set_value("tfp", innovating, firms.tfp[innovating] * np.exp(ctx.innovation_jump))
@@ -533,7 +533,7 @@ class GrowthFirm(Firm):
         own = np.maximum(cash, 0.0)
         room = np.maximum(ctx.max_debt_ratio * assets - debt, 0.0)
         room += own
-        short = np.flatnonzero(need > room)
+        short = (need > room).nonzero()[0]
         if short.size:  # growth is held back by what the firm can finance
             factor[short] = 1.0 + room[short] / np.maximum(capital[short], 1e-12)
             need[short] = room[short]
@@ -567,7 +567,7 @@ class GrowthFirm(Firm):
             cash -= surplus
             debt -= surplus
         bankrupt = np.zeros(firms.n, bool)
-        negative = np.flatnonzero(cash < 0)
+        negative = (cash < 0).nonzero()[0]
         if negative.size:
             shortfall = -cash[negative]
             room = np.maximum(ctx.max_debt_ratio * firms.assets[negative] - debt[negative], 0.0)
