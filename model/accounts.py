@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.population import Block, ColumnStore
+from model.arrays import dot
 from model.calendar import quarter_index
 from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.errors import ConfigError
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
     from model.model import ShandongModel
 
 N_OC, N_GR = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
-
-
-def dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Sum of ``a * b`` without BLAS (``np.einsum``'s own loop).
-
-    A simulated quarter then calls no BLAS routine at all, so runs need no limit on BLAS
-    threads: with a threaded BLAS, products over ~40,000 firms start threads that are too
-    small a job to pay and that oversubscribe the cores when runs go in parallel.
-    """
-    return float(np.einsum("i,i->", a, b))
 
 
 class Accounts:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from omegaconf import DictConfig
 
+from model.arrays import band_index
 from model.calendar import quarter_index
 from model.config import GROWTH_SECTORS
 
@@ -149,7 +150,7 @@ class AluminiumTieredPricing(PricingScheme):
         self.levels = np.concatenate([[0.0], np.array(cfg.surcharges, float)])
 
     def surcharge(self, env, sector, fuel, power, ule, equipment_class):  # noqa: D102
-        tier = np.searchsorted(self.thresholds, power, side="left")  # 13,700 exactly pays nothing
+        tier = band_index(self.thresholds, power, side="left")  # 13,700 exactly pays nothing
         return np.where(sector == self.aluminium, self.levels[tier], 0.0)
 
 
@@ -167,7 +168,7 @@ class OverQuotaPricing(PricingScheme):
 
     def surcharge(self, env, sector, fuel, power, ule, equipment_class):  # noqa: D102
         excess = env.quota_metric(sector, fuel, power) / env.energy_quota[sector] - 1.0
-        band = np.searchsorted(self.bands, excess, side="right")  # 10 % over is in the 10-30 % band
+        band = band_index(self.bands, excess, side="right")  # 10 % over is in the 10-30 % band
         return np.where(self.covered[sector] & (excess > 0), self.levels[band], 0.0)
 
 

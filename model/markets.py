@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from omegaconf import DictConfig
 
+from model.arrays import band_index
 from model.calendar import N_QUARTERS, quarter_index, year_of
 from model.world import World
 
@@ -101,7 +102,7 @@ class Markets:
             quarter: Quarter index.
         """
         idx = np.asarray(sectors)
-        local = np.searchsorted(idx, sector)  # sectors are given in increasing order
+        local = band_index(idx, sector, side="left")  # position of each plant's sector in idx (increasing)
         n = idx.size
         demand = self.demand_level(quarter)[idx]
         log_ref = np.log(self.reference_price(quarter)[idx])

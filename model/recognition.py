@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from omegaconf import DictConfig
 
+from model.arrays import band_index
+
 
 def band_threshold(revenue: np.ndarray, floors: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Threshold of the revenue band each firm is in (NaN below the lowest floor).
@@ -25,11 +27,7 @@ def band_threshold(revenue: np.ndarray, floors: np.ndarray, thresholds: np.ndarr
         floors: Lower edges of the bands [bn yuan], increasing.
         thresholds: The value required in each band.
     """
-    # The number of floors at or below each revenue, counted with one comparison per
-    # floor: bands are few, and np.searchsorted of unsorted values is several times slower.
-    passed = np.zeros(revenue.shape, np.intp)
-    for floor in floors:
-        passed += revenue >= floor
+    passed = band_index(floors, revenue, side="right")  # floors at or below each revenue
     padded = np.concatenate([[np.nan], np.asarray(thresholds, float)])
     return padded[passed]
 
