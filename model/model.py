@@ -291,8 +291,8 @@ class ShandongModel(mesa.Model):
         _, leave = OvercapacityFirm.decide_investment(plants, self.plant_ctx)
         depleted = plants.active & (plants.reserve <= 0)
         reason = OvercapacityFirm.decide_exit(plants, self._bankrupt & plants.active, leave, depleted)
-        for code in np.unique(reason[reason > 0]):
-            self.close_plants(np.flatnonzero(reason == code), reason=EXIT_REASONS[code])
+        for code in np.bincount(reason)[1:].nonzero()[0] + 1:  # each exit reason that occurs
+            self.close_plants((reason == code).nonzero()[0], reason=EXIT_REASONS[code])
 
     def close_plants(self, rows: np.ndarray, reason: str, compensation: float = 0.0) -> None:
         """Close plants: capacity leaves, workers are released, agents leave the model.
@@ -439,7 +439,7 @@ class ShandongModel(mesa.Model):
         ctx.year_end = q % 4 == 0
         uniform = self.streams.get("growth_shock", q).random(firms.n)
         event = self.streams.get("growth_event", q).random(firms.n)
-        reason = np.empty(firms.n, np.int8)
+        leaving, reasons = [], []  # rows that exit, block by block, and why
         for block in firms.blocks():
             rows = slice(block.start, block.stop)
             centred = uniform[rows] - 0.5
@@ -451,13 +451,16 @@ class ShandongModel(mesa.Model):
             np.copysign(shock, centred, out=shock)
             GrowthFirm.decide_investment(block, ctx, shock, event[rows])
             bankrupt = GrowthFirm.settle(block, ctx)
-            reason[rows] = GrowthFirm.decide_exit(block, ctx, bankrupt, event[rows])
-        leaving = np.flatnonzero(reason)
+            reason = GrowthFirm.decide_exit(block, ctx, bankrupt, event[rows])
+            exits = reason.nonzero()[0]
+            leaving.append(exits + block.start)
+            reasons.append(reason[exits])
+        leaving = np.concatenate(leaving)
         if leaving.size:
             self.accounts.firms_left(leaving)
             firms.set_value("active", leaving, False)
             firms.set_value("exit_quarter", leaving, q)
-            firms.set_value("exit_reason", leaving, reason[leaving])
+            firms.set_value("exit_reason", leaving, np.concatenate(reasons))
             # An exited firm holds no revenue and no title (champions keep theirs only while active).
             for column in ("revenue", "high_tech", "gazelle", "unicorn", "champion", "champion_years"):
                 firms.set_value(column, leaving, 0)
