@@ -43,6 +43,8 @@ class ColumnStore:
 
     def __getattr__(self, name: str) -> np.ndarray:
         # Called only for a column not read since rows were last appended: keep its view.
+        if name.startswith("_"):  # not a column (and no state yet while being unpickled)
+            raise AttributeError(name)
         try:
             view = self._data[name][: self.n]
         except KeyError:
@@ -57,6 +59,11 @@ class ColumnStore:
             self._data[name][: self.n] = value
         else:
             raise AttributeError(f"no column {name!r}; columns are fixed by the schema")
+
+    def __getstate__(self) -> dict[str, object]:
+        # Copies and pickles carry the columns, not the kept views (which would not share
+        # the copied columns' memory).
+        return {"_schema": self._schema, "_data": self._data, "n": self.n}
 
     def _set_rows(self, n: int) -> None:
         """Set the number of filled rows; the kept column views no longer apply."""
@@ -119,6 +126,8 @@ class Block:
 
     def __getattr__(self, name: str) -> np.ndarray:
         # Called only for a column not read yet in this block: keep its view.
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
             view = self._store._data[name][self.start : self.stop]
         except KeyError:
@@ -128,6 +137,9 @@ class Block:
 
     def __setattr__(self, name: str, value: object) -> None:
         self._store._data[name][self.start : self.stop] = value
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_store": self._store, "start": self.start, "stop": self.stop, "n": self.n}
 
     def set_value(self, name: str, rows: np.ndarray, value: object) -> None:
         """Write cells of rows given relative to the block."""

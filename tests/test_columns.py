@@ -1,5 +1,8 @@
 """The column store: views of the filled rows, kept between reads, right after appends."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -38,3 +41,18 @@ def test_block_views():
     assert store.x.tolist() == [0.0, 1.0, 20.0, 31.0, 4.0]
     with pytest.raises(AttributeError, match="no column 'nope'"):
         _ = middle.nope
+
+
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda store: pickle.loads(pickle.dumps(store))])
+def test_copies_carry_columns_not_views(clone):
+    store = ColumnStore({"x": np.float64}, 4)
+    store.append(3, {"x": np.arange(3.0)})
+    _ = store.x  # a kept view
+    twin = clone(store)
+    twin.x = [7.0, 8.0, 9.0]
+    assert twin.x.tolist() == [7.0, 8.0, 9.0] and store.x.tolist() == [0.0, 1.0, 2.0]
+    twin.append(1, {"x": 10.0})
+    assert twin.x.tolist() == [7.0, 8.0, 9.0, 10.0] and store.n == 3
+    block = clone(next(twin.blocks(2)))
+    block.x = [1.0, 2.0]
+    assert block.x.tolist() == [1.0, 2.0]
