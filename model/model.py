@@ -478,23 +478,23 @@ class ShandongModel(mesa.Model):
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
-        reference = self.median_revenue_2017 * np.exp(self.growth_trend * q)
+        market_growth = np.exp(self.growth_trend * q)
         values = population.entrants(
             world,
             self.params.calibration,
             counts,
-            reference,
-            np.exp(self.growth_trend * q),
+            self.median_revenue_2017 * market_growth,
+            market_growth,
             self.row_weight,
             self.entry_slots,
             self.year,
             self.streams.get("entry", q, 1),
         )
         rows = firms.append(int(counts.sum()), values)
-        sector = firms.sector[rows]
+        ends = np.cumsum(counts)  # entrants come sector by sector
         for s in np.flatnonzero(counts):
-            self.sector_rows[s] = np.concatenate([self.sector_rows[s], rows[sector == s]])
-        self.accounts.firms_entered(sector, firms.city[rows], firms.weight[rows])
+            self.sector_rows[s] = np.concatenate([self.sector_rows[s], rows[ends[s] - counts[s] : ends[s]]])
+        self.accounts.firms_entered(firms.sector[rows], firms.city[rows], firms.weight[rows])
         self.firm_agents.extend(create_agents(self, GrowthFirm, rows.tolist()))
 
     def recognise(self) -> None:

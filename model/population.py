@@ -282,7 +282,8 @@ def entrants(
     """Column values for the quarter's new firms in the ten strong industries.
 
     Draws are laid out by (sector, slot): the k-th entrant of a sector gets the same
-    draws whatever happens in other sectors.
+    draws whatever happens in other sectors. The new rows come sector by sector, in
+    sector order.
 
     Args:
         world: Sector and city tables.

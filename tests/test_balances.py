@@ -116,3 +116,11 @@ def test_value_added_adds_up_to_gdp(run):
         (ts.indicator == "employment") & (ts.sector == "all") & (ts.city != "all") & (ts.date == ts.date.max())
     ].value.sum()
     assert by_city == pytest.approx(employment, rel=1e-12)
+
+
+def test_fund_pipelines_hold_each_sectors_firms(run):
+    """The fund draws its deal flow from per-sector row lists kept as firms enter."""
+    model, _ = run("as_enacted")
+    assert (model.firms.founded > 2018.0).any()  # the lists grew through entry
+    for s, rows in enumerate(model.sector_rows):
+        assert np.array_equal(rows, np.flatnonzero(model.firms.sector == s))
