@@ -425,7 +425,7 @@ class ShandongModel(mesa.Model):
         multiple.
         """
         rules = self.fund_rules
-        revenue = self.median_revenue_2017 * np.exp(self.growth_trend * q)
+        revenue = self.median_revenue_2017 * self.market_growth[q]
         stake_cap = rules.max_stake / (1.0 - rules.max_stake) * self.world.gr["valuation_multiple"]
         return np.minimum(np.minimum(rules.ticket_to_revenue, stake_cap) * revenue, rules.max_ticket)
 
@@ -478,13 +478,12 @@ class ShandongModel(mesa.Model):
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
-        market_growth = np.exp(self.growth_trend * q)
         values = population.entrants(
             world,
             self.params.calibration,
             counts,
-            self.median_revenue_2017 * market_growth,
-            market_growth,
+            self.median_revenue_2017 * self.market_growth[q],
+            self.market_growth[q],
             self.row_weight,
             self.entry_slots,
             self.year,
@@ -540,7 +539,7 @@ class ShandongModel(mesa.Model):
         firms.set_value("unicorn", rows, recognition.unicorn_eligible(value, age[rows], rules.unicorn))
         rows = np.flatnonzero(active & self.accounts.manufacturing())
         s = firms.sector[rows]
-        share = np.minimum(firms.revenue[rows] / (firms.niche_market[rows] * np.exp(self.growth_trend * q)[s]), 0.95)
+        share = np.minimum(firms.revenue[rows] / (firms.niche_market[rows] * self.market_growth[q, s]), 0.95)
         firms.set_value("niche_share", rows, share)
         years = recognition.champion_years(share, firms.champion_years[rows], rules.champion)
         firms.set_value("champion_years", rows, years)
@@ -661,6 +660,8 @@ class ShandongModel(mesa.Model):
         gr = world.gr
         self.annual_trend = np.array([scen.demand_growth[s] for s in GROWTH_SECTORS])
         self.growth_trend = np.log1p(self.annual_trend) / 4.0  # quarterly log growth
+        # Each industry's market at quarter q relative to 2017 at its trend (factor).
+        self.market_growth = np.exp(np.arange(N_QUARTERS + 1)[:, None] * self.growth_trend)
         shock = np.log(self.markets.shock[N_OC:])
         self.growth_shock_step = np.diff(shock, axis=1, prepend=shock[:, :1])
         self.lp_trend = (1.0 + scen.firm_labour_productivity_growth) ** (np.arange(N_QUARTERS + 1) / 4.0)
