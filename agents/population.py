@@ -13,14 +13,9 @@ reads a few hundred columns).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
-
-# Rows a rule processes at a time: the columns of a block of this many rows stay in the
-# CPU's cache, which makes a chain of column operations several times faster than
-# running each operation over all rows.
-BLOCK_ROWS = 8192
 
 
 class ColumnStore:
@@ -102,11 +97,6 @@ class ColumnStore:
             column[start:stop] = values.get(name, 0)
         self._set_rows(stop)
         return np.arange(start, stop)
-
-    def blocks(self, rows: int = BLOCK_ROWS) -> Iterator[Block]:
-        """Views of consecutive blocks of rows, for rules that chain many column operations."""
-        for start in range(0, self.n, rows):
-            yield Block(self, start, min(start + rows, self.n))
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Return a copy of all filled columns."""

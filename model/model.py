@@ -55,7 +55,6 @@ HEADLINE_INDICATORS = (
     "jobs_lost",
     "fiscal_outlay",
 )
-LAPLACE_SCALE = 1.0 / np.sqrt(2.0)  # a Laplace draw with this scale has unit variance
 
 
 @contextmanager
@@ -439,28 +438,15 @@ class ShandongModel(mesa.Model):
         ctx.year_end = q % 4 == 0
         uniform = self.streams.get("growth_shock", q).random(firms.n)
         event = self.streams.get("growth_event", q).random(firms.n)
-        leaving, reasons = [], []  # rows that exit, block by block, and why
-        for block in firms.blocks():
-            rows = slice(block.start, block.stop)
-            centred = uniform[rows] - 0.5
-            shock = np.abs(centred)
-            shock *= -2.0
-            shock += 1.0  # exact: 1 - 2|u - 1/2| is twice min(u, 1 - u)
-            np.log(shock, out=shock)  # numpy's vectorised log: half the time of log1p
-            shock *= -0.5 * LAPLACE_SCALE  # a quarter's Laplace draw: heavy-tailed, variance 1/4
-            np.copysign(shock, centred, out=shock)
-            GrowthFirm.decide_investment(block, ctx, shock, event[rows])
-            bankrupt = GrowthFirm.settle(block, ctx)
-            reason = GrowthFirm.decide_exit(block, ctx, bankrupt, event[rows])
-            exits = reason.nonzero()[0]
-            leaving.append(exits + block.start)
-            reasons.append(reason[exits])
-        leaving = np.concatenate(leaving)
+        GrowthFirm.decide_investment(firms, ctx, uniform, event)
+        bankrupt = GrowthFirm.settle(firms, ctx)
+        reason = GrowthFirm.decide_exit(firms, ctx, bankrupt, event)
+        leaving = reason.nonzero()[0]
         if leaving.size:
             self.accounts.firms_left(leaving)
             firms.set_value("active", leaving, False)
             firms.set_value("exit_quarter", leaving, q)
-            firms.set_value("exit_reason", leaving, np.concatenate(reasons))
+            firms.set_value("exit_reason", leaving, reason[leaving])
             # An exited firm holds no revenue and no title (champions keep theirs only while active).
             for column in ("revenue", "high_tech", "gazelle", "unicorn", "champion", "champion_years"):
                 firms.set_value(column, leaving, 0)

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from agents.population import ColumnStore
+from agents.population import Block, ColumnStore
 
 
 def test_column_views_follow_writes_and_appends():
@@ -32,9 +32,8 @@ def test_column_views_follow_writes_and_appends():
 def test_block_views():
     store = ColumnStore({"x": np.float64}, 4)
     store.append(5, {"x": np.arange(5.0)})
-    blocks = list(store.blocks(2))
-    assert [(b.start, b.stop, b.n) for b in blocks] == [(0, 2, 2), (2, 4, 2), (4, 5, 1)]
-    middle = blocks[1]
+    middle = Block(store, 2, 4)
+    assert (middle.start, middle.stop, middle.n) == (2, 4, 2)
     assert middle.x is middle.x and middle.x.tolist() == [2.0, 3.0]
     middle.x = [20.0, 30.0]
     middle.set_value("x", np.array([1]), 31.0)
@@ -53,6 +52,6 @@ def test_copies_carry_columns_not_views(clone):
     assert twin.x.tolist() == [7.0, 8.0, 9.0] and store.x.tolist() == [0.0, 1.0, 2.0]
     twin.append(1, {"x": 10.0})
     assert twin.x.tolist() == [7.0, 8.0, 9.0, 10.0] and store.n == 3
-    block = clone(next(twin.blocks(2)))
+    block = clone(Block(twin, 0, 2))
     block.x = [1.0, 2.0]
     assert block.x.tolist() == [1.0, 2.0]
