@@ -1,9 +1,11 @@
-"""The growth firms' compiled rules: a hand-worked quarter, and the column arithmetic bit for bit.
+"""The growth firms' compiled rules: a quarter worked by hand, and the numbers of the numpy column rules.
 
 ``GrowthFirm.decide_investment`` and ``GrowthFirm.settle`` run compiled loops over the
 rows. The references below state the same rules with numpy columns (as the model ran
-them before they were compiled); the compiled rules must give the same numbers exactly,
-on rows built to take every branch.
+them before they were compiled); the compiled rules must give the same numbers, on rows
+built to take every branch. Equal to rounding: numpy and the compiled code share the C
+library's exp and log on x86-64 without AVX-512, where they agree bit for bit; numpy's
+AVX-512 versions may differ in the last place.
 """
 
 import dataclasses
@@ -133,7 +135,9 @@ def test_compiled_rules_equal_the_column_arithmetic(seed, year_end):
     assert 0 < expected_bankrupt.sum() < ROWS  # some firms fail, most do not
     np.testing.assert_array_equal(bankrupt, expected_bankrupt)
     for name in ("revenue", "cash", "debt", "assets", "rd_rate", "tfp", "tech_share"):
-        np.testing.assert_array_equal(getattr(compiled, name), getattr(columns, name), err_msg=name)
+        np.testing.assert_allclose(
+            getattr(compiled, name), getattr(columns, name), rtol=1e-13, atol=1e-13, err_msg=name
+        )
     reason = GrowthFirm.decide_exit(compiled, ctx, bankrupt, event)
     assert set(np.unique(reason)) == {0, EXIT_VOLUNTARY, EXIT_BANKRUPT}
 
