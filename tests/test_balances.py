@@ -124,3 +124,25 @@ def test_fund_pipelines_hold_each_sectors_firms(run):
     assert (model.firms.founded > 2018.0).any()  # the lists grew through entry
     for s, rows in enumerate(model.sector_rows):
         assert np.array_equal(rows, np.flatnonzero(model.firms.sector == s))
+
+
+def test_firm_flows_are_the_column_sums(run):
+    """The compiled pass over the growth firms sums what the numpy column formulas give."""
+    model, _ = run("as_enacted")
+    firms, accounts = model.firms, model.accounts
+    flows = accounts._firm_flows(model.quarter)
+    gross = firms.weight * firms.revenue
+    va = gross * firms.va_ratio
+    manufacturing = model.world.manufacturing[firms.sector]
+    code = firms.sector * accounts.n_cities + firms.city
+    shape = (len(model.world.gr["energy_intensity"]), accounts.n_cities)
+    by_sector_city = np.bincount(code, weights=va, minlength=shape[0] * shape[1]).reshape(shape)
+    assert (firms.revenue[~firms.active] == 0).all() and not firms.active.all()  # exited rows are in the sums
+    np.testing.assert_array_equal(flows["va_sc"], by_sector_city)
+    workers = np.bincount(code, weights=1e5 * va / firms.tfp, minlength=shape[0] * shape[1]).reshape(shape)
+    np.testing.assert_array_equal(flows["workers_x_lp"], workers)
+    assert flows["va_ne"] == pytest.approx(va[firms.new_economy].sum(), rel=1e-12)
+    assert flows["va_manuf"] == pytest.approx(va[manufacturing].sum(), rel=1e-12)
+    assert flows["gross_manuf"] == pytest.approx(gross[manufacturing].sum(), rel=1e-12)
+    assert flows["gross_ht"] == pytest.approx((gross * firms.tech_share)[manufacturing].sum(), rel=1e-12)
+    assert flows["rd"] == pytest.approx((gross * firms.rd_rate).sum(), rel=1e-12)
