@@ -572,8 +572,9 @@ class GrowthFirm(Firm):
 # The growth firms' rules, firm by firm. They are compiled (numba) because they run over
 # every one of ~43,000 rows each quarter: one compiled pass over the rows replaces about
 # fifty numpy passes, each of which went through memory again. The arithmetic is the
-# column arithmetic, operation for operation (``tests/test_growth_rule.py`` checks that
-# it gives the same numbers, bit for bit, as the rules written with numpy columns).
+# column arithmetic, operation for operation: ``tests/test_growth_rule.py`` checks it
+# against the rules written with numpy columns (the same numbers bit for bit where numpy
+# and the compiled code share the C library's exp and log, as on x86-64 without AVX-512).
 
 QUARTER_LAPLACE_SCALE = 0.5 / np.sqrt(2.0)  # Laplace scale b of a quarter's shock: variance 2 b^2 = 1/4
 
