@@ -240,15 +240,9 @@ class Accounts:
         return float(1e5 * firms.va_ratio[row] * firms.revenue[row] / (lp * firms.tfp[row]))
 
     def manufacturing(self) -> np.ndarray:
-        """Mask of growth firms in manufacturing sectors (cached until rows are added)."""
-        return self.manufacturing_weight() > 0
-
-    def manufacturing_weight(self) -> np.ndarray:
-        """1.0 for growth firms in manufacturing sectors, else 0.0."""
+        """Mask of growth firms in manufacturing sectors (kept, and extended as rows are added)."""
         world = self.model.world
-        return self._per_row(
-            "manufacturing", self.model.firms, lambda rows: world.manufacturing[rows.sector].astype(np.float64)
-        )
+        return self._per_row("manufacturing", self.model.firms, lambda rows: world.manufacturing[rows.sector])
 
     def _by_sector_city(self, store: str, values: np.ndarray, n_sectors: int) -> np.ndarray:
         """Sum ``values`` (one per row of ``store``) by sector and city."""
