@@ -27,30 +27,10 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from model.calendar import N_QUARTERS, quarter_index
 from model.data import register_resolver
 from model.errors import ConfigError, one_of
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
-OVERCAPACITY_SECTORS = (
-    "steel",
-    "coal",
-    "electrolytic_aluminium",
-    "coal_power",
-    "building_materials",
-    "low_speed_ev",
-)
-GROWTH_SECTORS = (
-    "next_gen_it",
-    "high_end_equipment",
-    "new_energy_materials",
-    "modern_marine",
-    "health_care",
-    "high_end_chemicals",
-    "modern_agriculture",
-    "culture_creative",
-    "boutique_tourism",
-    "modern_finance",
-)
-SECTORS = OVERCAPACITY_SECTORS + GROWTH_SECTORS
 STANDARD_DIMENSIONS = ("plant_scale", "energy_quota", "emission", "safety")
 SELECTION_RULES = ("quality", "random")
 
