@@ -1,7 +1,8 @@
 """Agents of the Shandong model: firms and the government side. Imports only mesa and numpy."""
 
-from agents.firms import Firm, GrowthFirm, OvercapacityFirm
-from agents.government import City, ConversionFund, ProvincialGovernment, Regulator
+from agents.firms import Firm, GrowthFirm, Plant
+from agents.fund import ConversionFund
+from agents.government import City, ProvincialGovernment, Regulator
 from agents.population import ColumnStore
 
 __all__ = [
@@ -10,7 +11,7 @@ __all__ = [
     "ConversionFund",
     "Firm",
     "GrowthFirm",
-    "OvercapacityFirm",
+    "Plant",
     "ProvincialGovernment",
     "Regulator",
 ]

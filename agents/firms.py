@@ -12,10 +12,11 @@ output (t, kWh, vehicle), capacity and output in the sector's indicator unit.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import mesa
 import numba
@@ -24,9 +25,39 @@ import numpy as np
 from agents.base import ShandongAgent
 from agents.population import ColumnStore
 
-# Exit reasons recorded in the ``exit_reason`` column.
-EXIT_NONE, EXIT_BANKRUPT, EXIT_INSPECTION, EXIT_SWAP, EXIT_VOLUNTARY, EXIT_DEPLETED = range(6)
-EXIT_REASONS = ("none", "bankruptcy", "inspection", "capacity_swap", "voluntary", "depleted")
+
+class ExitReason(enum.IntEnum):
+    """Why a plant or firm left, as recorded in the ``exit_reason`` column (0: still active)."""
+
+    NONE = 0
+    BANKRUPTCY = 1
+    INSPECTION = 2  # closed by the regulator past its deadline
+    CAPACITY_SWAP = 3  # closed by the steel capacity swap
+    VOLUNTARY = 4  # plants: exit was worth more than carrying on; firms: the exogenous hazard
+    DEPLETED = 5  # coal mines whose reserves ran out
+
+    @property
+    def label(self) -> str:
+        """The reason as written in output tables (``"capacity_swap"``)."""
+        return self.name.lower()
+
+
+class Dimension(enum.IntEnum):
+    """What a standard measures: the rows of the (4, n) non-compliance array ``PlantContext.gaps``."""
+
+    ENERGY_QUOTA = 0  # unit energy use above the sector's quota
+    EMISSION = 1  # ultra-low-emission criteria unmet above the threshold
+    SAFETY = 2  # gap to the safety or product standard above the threshold
+    PLANT_SCALE = 3  # a line, unit or mine below the minimum scale
+
+    @property
+    def label(self) -> str:
+        """The dimension as named in the config (``"plant_scale"``)."""
+        return self.name.lower()
+
+
+# Most R&D a firm spends [share of revenue]; assumption: above the most R&D-intensive firms of the 2017 sample.
+MAX_RD_RATE = 0.4
 
 # Bits of the ``upgrade_plan`` column: what an upgrade in progress will fix.
 FIX_ENERGY, FIX_EMISSION, FIX_SAFETY, FIX_SCALE = 1, 2, 4, 8
@@ -120,6 +151,7 @@ class Firm(ShandongAgent):
         city: City id (e.g. ``"rizhao"``).
     """
 
+    model: Any  # the ShandongModel (agents do not import the model)
     store: ClassVar[str]  # attribute of the model holding this kind's ColumnStore
     sector_names: ClassVar[tuple[str, ...]] = ()
     city_names: ClassVar[tuple[str, ...]] = ()
@@ -195,7 +227,7 @@ class PlantContext:
     severance_years: float
     expectation_weight: float  # weight of the latest quarter in expected profit
     surcharge_of: Callable[..., np.ndarray]  # (rows, fuel, power, ule, class) -> yuan/kWh
-    gaps: np.ndarray  # (4, n) non-compliance by dimension: energy quota, emission, safety, scale
+    gaps: np.ndarray  # (4, n) non-compliance, one row per :class:`Dimension`
     closure_risk: np.ndarray  # per plant: probability non-compliance is caught
     closure_quarters: np.ndarray  # per plant: quarters until closure if caught / flagged
 
@@ -218,7 +250,7 @@ def _annuity(quarters: np.ndarray | int, discount: float) -> np.ndarray:
     return delta * (1.0 - delta**quarters) / (1.0 - delta)
 
 
-class OvercapacityFirm(Firm):
+class Plant(Firm):
     """A plant in steel, coal, aluminium, coal power, building materials or low-speed EVs.
 
     Plants choose utilisation from price against marginal cost, pay electricity by
@@ -299,6 +331,36 @@ class OvercapacityFirm(Firm):
         return active & (shortfall > room)
 
     @classmethod
+    def start(cls, plants: ColumnStore, ctx: PlantContext, utilisation: np.ndarray, cost: np.ndarray) -> None:
+        """The 2017 operating state: utilisation, output and profit, and profit expected to stay."""
+        plants.utilisation = utilisation
+        plants.output = utilisation * plants.capacity
+        plants.profit = cls.operating_profit(plants, ctx, cost)
+        plants.expected_profit = plants.profit
+
+    @classmethod
+    def close(cls, plants: ColumnStore, rows: np.ndarray, reason: ExitReason, quarter: int, award: float) -> None:
+        """Active plants at ``rows`` close: no capacity, output or workers, and they leave for ``reason``.
+
+        Args:
+            plants: The column store.
+            rows: Rows of active plants.
+            reason: Why they close.
+            quarter: Current quarter index.
+            award: Fiscal award paid to the closing plants [bn yuan, all rows together],
+                shared equally by the plants.
+        """
+        weight = plants.weight[rows]
+        for column in ("capacity", "output", "utilisation", "workers", "profit"):
+            plants.set_rows(column, rows, 0.0)
+        plants.set_rows("active", rows, False)
+        plants.set_rows("exit_quarter", rows, quarter)
+        plants.set_rows("exit_reason", rows, reason)
+        plants.set_rows("upgrade_due", rows, -1)
+        if award:
+            plants.set_rows("cash", rows, plants.cash[rows] + award / weight.sum())
+
+    @classmethod
     def option_values(cls, plants: ColumnStore, ctx: PlantContext) -> PlantOptions:
         """Value of carrying on, upgrading and exiting for each plant [bn yuan], and the upgrade.
 
@@ -318,8 +380,8 @@ class OvercapacityFirm(Firm):
             0,
         ).astype(np.int8)
         plan |= np.where(ule > 0, FIX_EMISSION, 0).astype(np.int8)
-        plan |= np.where(gaps[2], FIX_SAFETY, 0).astype(np.int8)
-        plan |= np.where(gaps[3], FIX_SCALE, 0).astype(np.int8)
+        plan |= np.where(gaps[Dimension.SAFETY], FIX_SAFETY, 0).astype(np.int8)
+        plan |= np.where(gaps[Dimension.PLANT_SCALE], FIX_SCALE, 0).astype(np.int8)
 
         gain = ctx.upgrade_gain[s]
         fuel1 = np.where(plan & FIX_ENERGY, np.maximum(fuel * (1 - gain), ctx.intensity_floor_fuel[s]), fuel)
@@ -419,30 +481,30 @@ class OvercapacityFirm(Firm):
         energy = done[(plan & FIX_ENERGY) != 0]
         s = plants.sector[energy]
         gain = ctx.upgrade_gain[s]
-        plants.set_value(
+        plants.set_rows(
             "fuel_intensity",
             energy,
             np.maximum(plants.fuel_intensity[energy] * (1 - gain), ctx.intensity_floor_fuel[s]),
         )
-        plants.set_value(
+        plants.set_rows(
             "power_intensity",
             energy,
             np.maximum(plants.power_intensity[energy] * (1 - gain), ctx.intensity_floor_power[s]),
         )
-        plants.set_value("ule_unmet", done[(plan & FIX_EMISSION) != 0], 0)
-        plants.set_value("safety_gap", done[(plan & FIX_SAFETY) != 0], 0.0)
+        plants.set_rows("ule_unmet", done[(plan & FIX_EMISSION) != 0], 0)
+        plants.set_rows("safety_gap", done[(plan & FIX_SAFETY) != 0], 0.0)
         replace = done[(plan & FIX_SCALE) != 0]
         if replace.size:
             best = ctx.best_scale[ctx.segment_offset[plants.sector[replace]] + plants.segment[replace]]
-            plants.set_value("plant_scale", replace, np.maximum(plants.plant_scale[replace], best))
-            plants.set_value("equipment_class", replace, 0)
+            plants.set_rows("plant_scale", replace, np.maximum(plants.plant_scale[replace], best))
+            plants.set_rows("equipment_class", replace, 0)
             new_capacity = plants.capacity[replace] * ctx.replacement_ratio
             released[replace] = plants.workers[replace] - new_capacity * plants.workers_per_unit[replace]
-            plants.set_value("capacity", replace, new_capacity)
-            plants.set_value("workers", replace, plants.workers[replace] - released[replace])
-        plants.set_value("upgrades", done, plants.upgrades[done] + 1)
-        plants.set_value("upgrade_due", done, -1)
-        plants.set_value("upgrade_plan", done, 0)
+            plants.set_rows("capacity", replace, new_capacity)
+            plants.set_rows("workers", replace, plants.workers[replace] - released[replace])
+        plants.set_rows("upgrades", done, plants.upgrades[done] + 1)
+        plants.set_rows("upgrade_due", done, -1)
+        plants.set_rows("upgrade_plan", done, 0)
         # An inspection flag stays: the regulator lifts it once the plant complies
         # (Regulator.enforce, this quarter), not because some upgrade was completed.
         return released
@@ -453,9 +515,9 @@ class OvercapacityFirm(Firm):
     ) -> np.ndarray:
         """Combine the exit causes into one reason per row (0: stays)."""
         reason = np.zeros(plants.n, np.int8)
-        reason[voluntary] = EXIT_VOLUNTARY
-        reason[depleted] = EXIT_DEPLETED
-        reason[bankrupt] = EXIT_BANKRUPT
+        reason[voluntary] = ExitReason.VOLUNTARY
+        reason[depleted] = ExitReason.DEPLETED
+        reason[bankrupt] = ExitReason.BANKRUPTCY
         return np.where(plants.active, reason, 0).astype(np.int8)
 
 
@@ -477,6 +539,7 @@ class GrowthContext:
     innovation_tech_step: float  # rise of the high-tech revenue share with an innovation
     exit_hazard: float
     rd_drift: float  # quarterly relative rise of R&D intensity (economy-wide trend)
+    fund_rd_uplift: float  # factor on an investee's R&D intensity when fund equity arrives
     year_end: bool = False  # fourth quarter: annual settlements
 
 
@@ -563,9 +626,49 @@ class GrowthFirm(Firm):
     def decide_exit(cls, firms: ColumnStore, ctx: GrowthContext, bankrupt: np.ndarray, event: np.ndarray) -> np.ndarray:
         """Exit reason per row: bankruptcy, or the exogenous hazard (0: stays)."""
         reason = np.zeros(firms.n, np.int8)
-        reason[(event > 1.0 - ctx.exit_hazard / 4.0) & firms.active] = EXIT_VOLUNTARY
-        reason[bankrupt] = EXIT_BANKRUPT
+        reason[(event > 1.0 - ctx.exit_hazard / 4.0) & firms.active] = ExitReason.VOLUNTARY
+        reason[bankrupt] = ExitReason.BANKRUPTCY
         return reason
+
+    @classmethod
+    def leave(cls, firms: ColumnStore, rows: np.ndarray, reason: np.ndarray, quarter: int) -> None:
+        """Firms at ``rows`` exit for ``reason`` (one per row): no revenue and no title from now on.
+
+        Champions keep their title only while active.
+        """
+        firms.set_rows("active", rows, False)
+        firms.set_rows("exit_quarter", rows, quarter)
+        firms.set_rows("exit_reason", rows, reason)
+        for column in ("revenue", "high_tech", "gazelle", "unicorn", "champion", "champion_years"):
+            firms.set_rows(column, rows, 0)
+
+    @classmethod
+    def take_equity(
+        cls,
+        firms: ColumnStore,
+        ctx: GrowthContext,
+        rows: np.ndarray,
+        equity: np.ndarray,
+        co_equity: np.ndarray,
+        pre_money: np.ndarray,
+    ) -> None:
+        """Book equity from the fund and its social co-investors, and raise R&D.
+
+        Args:
+            firms: The column store.
+            ctx: This quarter's context (the R&D response to fund equity).
+            rows: Investee rows.
+            equity: The fund's money per firm [bn yuan].
+            co_equity: Social co-investment per firm [bn yuan].
+            pre_money: Each investee's value before the investment [bn yuan].
+        """
+        firms.set_rows("cash", rows, firms.cash[rows] + equity + co_equity)
+        firms.set_rows("fund_equity", rows, firms.fund_equity[rows] + equity)
+        firms.set_rows("fund_stake", rows, equity / (pre_money + equity))
+        firms.set_rows("social_equity", rows, firms.social_equity[rows] + co_equity)
+        firms.set_rows("funded", rows, True)
+        firms.set_rows("new_economy", rows, True)  # the fund's mandate: 四新 projects
+        firms.set_rows("rd_rate", rows, np.minimum(firms.rd_rate[rows] * ctx.fund_rd_uplift, MAX_RD_RATE))
 
 
 # ---------------------------------------------------------------------------------------

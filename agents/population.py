@@ -14,6 +14,7 @@ reads a few hundred columns).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -26,10 +27,14 @@ class ColumnStore:
         capacity: Rows to allocate up front; the store grows by doubling.
     """
 
+    _schema: dict[str, np.dtype]
+    _data: dict[str, np.ndarray]
+    n: int  # filled rows
+
     def __init__(self, schema: Mapping[str, np.dtype | type], capacity: int) -> None:
         object.__setattr__(self, "_schema", {k: np.dtype(v) for k, v in schema.items()})
         object.__setattr__(self, "_data", {k: np.zeros(max(capacity, 1), dt) for k, dt in self._schema.items()})
-        self._set_rows(0)
+        self._fill_to(0)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -47,9 +52,9 @@ class ColumnStore:
         self.__dict__[name] = view
         return view
 
-    def __setattr__(self, name: str, value: object) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         if name == "n":
-            self._set_rows(value)
+            self._fill_to(value)
         elif name in self._data:
             self._data[name][: self.n] = value
         else:
@@ -60,20 +65,20 @@ class ColumnStore:
         # the copied columns' memory).
         return {"_schema": self._schema, "_data": self._data, "n": self.n}
 
-    def _set_rows(self, n: int) -> None:
+    def _fill_to(self, n: int) -> None:
         """Set the number of filled rows; the kept column views no longer apply."""
         state = self.__dict__
         kept = {"_schema": state["_schema"], "_data": state["_data"], "n": n}
         state.clear()
         state.update(kept)
 
-    def value(self, name: str, row: int) -> object:
+    def value(self, name: str, row: int) -> Any:
         """Return one cell as a Python scalar."""
         return self._data[name][row].item()
 
-    def set_value(self, name: str, row: int, value: object) -> None:
-        """Write one cell."""
-        self._data[name][row] = value
+    def set_rows(self, name: str, rows: np.ndarray | int, values: np.ndarray | float | int | bool) -> None:
+        """Write ``values`` (one per row, or one for all) into column ``name`` at ``rows``."""
+        self._data[name][rows] = values
 
     def append(self, count: int, values: Mapping[str, np.ndarray | float | int | bool]) -> np.ndarray:
         """Append ``count`` rows and return their indices.
@@ -95,7 +100,7 @@ class ColumnStore:
                 self._data[name] = grown
         for name, column in self._data.items():
             column[start:stop] = values.get(name, 0)
-        self._set_rows(stop)
+        self._fill_to(stop)
         return np.arange(start, stop)
 
     def snapshot(self) -> dict[str, np.ndarray]:
@@ -108,8 +113,13 @@ class Block:
 
     Rules written for a store work on a block unchanged: ``block.revenue`` is a view of
     the block's rows (kept, like the store's), ``block.n`` their number, and
-    ``set_value`` takes row numbers within the block.
+    ``set_rows`` takes row numbers within the block.
     """
+
+    _store: ColumnStore
+    start: int
+    stop: int
+    n: int
 
     def __init__(self, store: ColumnStore, start: int, stop: int) -> None:
         self.__dict__.update(_store=store, start=start, stop=stop, n=stop - start)
@@ -125,12 +135,12 @@ class Block:
         self.__dict__[name] = view
         return view
 
-    def __setattr__(self, name: str, value: object) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
         self._store._data[name][self.start : self.stop] = value
 
     def __getstate__(self) -> dict[str, object]:
         return {"_store": self._store, "start": self.start, "stop": self.stop, "n": self.n}
 
-    def set_value(self, name: str, rows: np.ndarray, value: object) -> None:
-        """Write cells of rows given relative to the block."""
-        self._store._data[name][self.start + rows] = value
+    def set_rows(self, name: str, rows: np.ndarray, values: np.ndarray | float | int | bool) -> None:
+        """Write ``values`` into column ``name`` at ``rows``, numbered within the block."""
+        self._store._data[name][self.start + rows] = values

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.data import PROJECT_ROOT
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,7 +95,7 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     energy = model.environment.quota_metric(plants.sector, plants.fuel_intensity, plants.power_intensity)
     plant_table = pd.DataFrame(
         {
-            "sector": np.asarray(world.oc_names)[plants.sector],
+            "sector": np.asarray(OVERCAPACITY_SECTORS)[plants.sector],
             "city": np.asarray(world.cities)[plants.city],
             "weight": plants.weight,
             "soe": plants.soe,
@@ -106,7 +107,7 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     )
     firm_table = pd.DataFrame(
         {
-            "sector": np.asarray(world.gr_names)[firms.sector],
+            "sector": np.asarray(GROWTH_SECTORS)[firms.sector],
             "city": np.asarray(world.cities)[firms.city],
             "weight": firms.weight,
             "founded": firms.founded,
@@ -123,7 +124,7 @@ def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     """
     import numpy as np
 
-    from agents.firms import EXIT_REASONS
+    from agents.firms import ExitReason
     from model.calendar import quarter_label
 
     world, plants, firms = model.world, model.plants, model.firms
@@ -133,14 +134,14 @@ def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
         ("firms", firms, {"revenue": firms.revenue, "funded": firms.funded}),
     ):
         table = start[name].reindex(range(store.n))
-        names = world.oc_names if name == "plants" else world.gr_names
+        names = OVERCAPACITY_SECTORS if name == "plants" else GROWTH_SECTORS
         table["sector"] = np.asarray(names)[store.sector]
         table["city"] = np.asarray(world.cities)[store.city]
         table["weight"] = store.weight
         table["active"] = store.active
         exits = zip(store.exit_quarter, store.active, strict=True)
         table["exit_quarter"] = [quarter_label(int(q)) if not active else "" for q, active in exits]
-        table["exit_reason"] = np.asarray(EXIT_REASONS)[store.exit_reason]
+        table["exit_reason"] = np.asarray([reason.label for reason in ExitReason])[store.exit_reason]
         for column, values in extra.items():
             table[column] = values
         tables[name] = table

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from agents.firms import OvercapacityFirm, PlantContext
+from agents.firms import Plant, PlantContext
+from agents.fund import select_investees
 from agents.population import ColumnStore
 from experiments import labels as lab
 from experiments.labels import cap, name, number, sentence, text
@@ -116,7 +117,7 @@ def _pause(model: ShandongModel, q: int) -> Paused:
     captured: dict[str, object] = {}
     decide_phase = model.plants_invest_upgrade_or_exit
 
-    def capture(now: int) -> None:
+    def capture() -> None:
         captured["plants"] = _copy(model.plants)
         captured["ctx"] = dataclasses.replace(
             model.plant_ctx,
@@ -126,7 +127,7 @@ def _pause(model: ShandongModel, q: int) -> Paused:
                 if isinstance(getattr(model.plant_ctx, f.name), np.ndarray)
             },
         )
-        decide_phase(now)
+        decide_phase()
 
     model.plants_invest_upgrade_or_exit = capture  # an instance hook around one phase, removed below
     try:
@@ -152,7 +153,7 @@ def _surcharge_bill(plants: ColumnStore, ctx: PlantContext) -> np.ndarray:
 def decide(paused: Paused, surcharges: bool = True, inspections: bool = True) -> np.ndarray:
     """Each plant's decision in the paused quarter, as simulated or without surcharges or inspections.
 
-    The model's own rule (:meth:`agents.firms.OvercapacityFirm.decide_investment`) runs
+    The model's own rule (:meth:`agents.firms.Plant.decide_investment`) runs
     on a copy of the plants as they were when they decided. Without surcharges, a plant
     pays none now or after an upgrade, and expects the profit it made plus the surcharge
     it no longer pays. Without inspections, no plant expects a forced closure.
@@ -170,7 +171,7 @@ def decide(paused: Paused, surcharges: bool = True, inspections: bool = True) ->
     if not inspections:
         ctx.closure_risk = np.zeros(plants.n)
     busy = plants.active & (plants.upgrade_due >= 0)
-    upgrade, leave = OvercapacityFirm.decide_investment(plants, ctx)
+    upgrade, leave = Plant.decide_investment(plants, ctx)
     decision = np.where(upgrade, 1, np.where(leave, 2, 0))
     decision = np.where(busy, 3, decision)
     return np.where(plants.active, decision, -1)
@@ -213,7 +214,7 @@ def population(paused: Paused, lang: str = "en") -> Item:
     rows = []
     for k, sector in enumerate(OVERCAPACITY):
         m = on & (plants.sector == k)
-        unit_id = model.world.oc_units[k]
+        unit_id = model.world.overcapacity_units[k]
         rows.append(
             {
                 text("ui.col_sector", lang): cap(name("sector", sector, lang)),
@@ -404,8 +405,8 @@ def example_plant(paused: Paused, lang: str = "en") -> tuple[Item, int | None]:
         / env.energy_quota[s]
     )
     rows = np.array([row])
-    cost_with = float(OvercapacityFirm.marginal_cost(plants, ctx, rows=rows)[0])
-    cost_without = float(OvercapacityFirm.marginal_cost(plants, ctx, surcharge=np.zeros(1), rows=rows)[0])
+    cost_with = float(Plant.marginal_cost(plants, ctx, rows=rows)[0])
+    cost_without = float(Plant.marginal_cost(plants, ctx, surcharge=np.zeros(1), rows=rows)[0])
     sector, city = OVERCAPACITY[s], model.world.cities[int(plants.city[row])]
     yes_no = lambda flag: text("ui.yes" if flag else "ui.no", lang)  # noqa: E731
     table = pd.DataFrame(
@@ -474,10 +475,10 @@ def fund_picks(paused: Paused, sector: str = "next_gen_it", lang: str = "en") ->
     if sector not in GROWTH:
         raise ValueError(f"sector={sector!r} is not allowed: expected one of {', '.join(GROWTH)}")
     s = GROWTH.index(sector)
-    firms, fund, rules = model.firms, model.fund, model.fund_rules
+    firms, fund, rules = model.firms, model.fund, model.fund.rules
     budget = np.zeros(len(GROWTH), np.int64)
     if rules is not None:
-        budget[s] = model.fund_budget[s]
+        budget[s] = fund.budget[s]
     figure = Figure(figsize=(8, 5), layout="constrained")
     ax = figure.subplots()
     figure.suptitle(f"{text('ui.fund_picks_title', lang)}: {name('sector', sector, lang)} — {model.date}", fontsize=12)
@@ -490,20 +491,10 @@ def fund_picks(paused: Paused, sector: str = "next_gen_it", lang: str = "en") ->
     picked = np.concatenate([d.rows[d.sectors == s] for d in deals]) if deals else np.zeros(0, np.intp)
     before = ~firms.funded | np.isin(np.arange(firms.n), picked)  # funded before this quarter's deals
     pool = np.flatnonzero(firms.active & before & (firms.founded <= model.year - 1.0) & (firms.sector == s))
-    valuation = model.world.gr["valuation_multiple"][s] * firms.revenue[pool]
-    perfect, _ = fund.select(
-        firms,
-        pool,
-        budget,
-        "quality",
-        0.0,
-        model.params.calibration.fund.rd_signal_weight,
-        rules.ticket_to_revenue,
-        rules.max_ticket,
-        rules.max_stake,
-        valuation,
-        np.zeros(pool.size),
-    )
+    valuation = model.world.growth["valuation_multiple"][s] * firms.revenue[pool]
+    perfectly_informed = dataclasses.replace(fund.behaviour, screening_noise=0.0)
+    by_quality = dataclasses.replace(rules, selection="quality")
+    perfect, _ = select_investees(firms, pool, budget, by_quality, perfectly_informed, valuation, np.zeros(pool.size))
     ax.scatter(firms.tfp[pool], firms.rd_rate[pool], s=10, color="lightgrey", label=text("ui.pipeline", lang))
     ax.scatter(firms.tfp[picked], firms.rd_rate[picked], s=28, color="tab:orange", label=text("ui.picked_noisy", lang))
     ax.scatter(

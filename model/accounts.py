@@ -11,22 +11,23 @@ scenario's trends; the modelled firms move the indicators through their own stat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numba
 import numpy as np
 
+from agents.fund import YUAN_PER_BN
 from agents.population import Block, ColumnStore
 from model.arrays import dot
-from model.calendar import quarter_index
-from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.calendar import N_QUARTERS, quarter_index
 from model.errors import ConfigError
 from model.indicators import Recorder
+from model.names import N_GROWTH as N_GR
+from model.names import N_OVERCAPACITY as N_OC
+from model.names import OVERCAPACITY_SECTORS
+from model.view import ModelView
 
-if TYPE_CHECKING:
-    from model.model import ShandongModel
-
-N_OC, N_GR = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
+RECORDED_QUARTERS = N_QUARTERS + 1  # 2017Q4 and the simulated quarters
 
 
 class Accounts:
@@ -40,21 +41,20 @@ class Accounts:
             rest of the economy (e.g. modelled value added above 2017 GDP).
     """
 
-    def __init__(self, model: ShandongModel) -> None:
+    def __init__(self, model: ModelView) -> None:
         self.model = model
         world = model.world
         self.n_cities = len(world.cities)
-        self.recorder = Recorder(world.cities, dict(zip(world.oc_names, world.oc_units, strict=True)))
-        self.surcharge_revenue = np.zeros(N_OC)
+        self.recorder = Recorder(world.cities, dict(zip(OVERCAPACITY_SECTORS, world.overcapacity_units, strict=True)))
         econ = model.params.calibration.economy
         scen = model.params.scenario
         self.gdp0 = float(econ.gdp_2017)
         self.growth_2017 = float(econ.gdp_growth_2017)
         self.coal_per_tce = float(econ.coal_per_tce)
-        self.channel_capacity0 = None
-        quarters = np.arange(0, 21) / 4.0
+        self.channel_capacity0: float | None = None  # steel capacity of the channel cities in 2017, at the first record
+        quarters = np.arange(0, RECORDED_QUARTERS) / 4.0
         self.roe_trend = (1.0 + scen.roe_va_growth) ** quarters
-        roe_shock = np.ones(21)
+        roe_shock = np.ones(RECORDED_QUARTERS)
         for shock in scen.shocks.values():
             if "all" in shock.sectors:
                 roe_shock[quarter_index(shock.start) : quarter_index(shock.end) + 1] *= 1.0 + shock.size
@@ -63,7 +63,7 @@ class Accounts:
         self.energy_trend = (1.0 + scen.roe_energy_intensity_change) ** quarters
         self.coal_trend = (1.0 + scen.roe_coal_share_change) ** quarters
         self.ne_drift = scen.roe_new_economy_drift * quarters
-        self.gdp = np.full(21, np.nan)
+        self.gdp = np.full(RECORDED_QUARTERS, np.nan)
         self._codes: dict[str, np.ndarray] = {}
 
         p = self._plant_flows()
@@ -168,7 +168,7 @@ class Accounts:
     def _plant_flows(self) -> dict[str, np.ndarray]:
         """Per-plant flows at an annual rate, weighted to full scale."""
         m = self.model
-        plants, oc = m.plants, m.world.oc
+        plants, oc = m.plants, m.world.overcapacity
         s = plants.sector
         w = plants.weight
         flow = w * plants.output * oc["base_units_per_unit"][s] * 1e-9  # bn base units / yr
@@ -190,7 +190,7 @@ class Accounts:
             "count": w * plants.active,
         }
 
-    def _firm_flows(self, quarter: int) -> dict[str, np.ndarray | float]:
+    def _firm_flows(self, quarter: int) -> dict[str, Any]:
         """Flows of the growth firms at an annual rate, weighted to full scale.
 
         Summed in one compiled pass over the ~43,000 rows (:func:`_sum_firm_flows`) instead
@@ -214,7 +214,7 @@ class Accounts:
             workers_x_lp,
         )
         va_by_sector = va_sc.sum(1)
-        energy = va_by_sector * world.gr["energy_intensity"] * (0.1 * self.energy_trend[quarter])  # Mtce
+        energy = va_by_sector * world.growth["energy_intensity"] * (0.1 * self.energy_trend[quarter])  # Mtce
         return {
             "va_sc": va_sc,
             "va_by_sector": va_by_sector,
@@ -224,14 +224,14 @@ class Accounts:
             "gross_ht": gross_ht,
             "rd": rd,
             "energy": energy,
-            "coal": energy * world.gr["coal_share"] * (self.coal_per_tce * self.coal_trend[quarter]),
+            "coal": energy * world.growth["coal_share"] * (self.coal_per_tce * self.coal_trend[quarter]),
             # Workers by sector and city before dividing by the sector's labour productivity.
             "workers_x_lp": workers_x_lp,
         }
 
     def labour_productivity(self, quarter: int) -> np.ndarray:
         """Labour productivity by growth sector [10k yuan per worker at TFP 1]."""
-        return self.model.world.gr["labour_productivity"] * self.model.lp_trend[quarter]
+        return self.model.world.growth["labour_productivity"] * self.model.growth.labour_productivity[quarter]
 
     def firm_workers(self, row: int) -> float:
         """Persons employed by the firm(s) of one row (per firm)."""
@@ -330,17 +330,19 @@ class Accounts:
         rec.put(
             q, "capacity_utilisation", "sector", np.divide(output, capacity, out=np.zeros(N_OC), where=capacity > 0)
         )
-        rec.put(q, "capacity_exited", "sector", m.capacity_exited)
+        tallies = m.tallies
+        rec.put(q, "capacity_exited", "sector", tallies.capacity_exited)
         rec.put(q, "price", "sector", m.markets.price)
-        steel = world.oc_index("steel")
+        steel = world.overcapacity_index("steel")
         steel_city = p_capacity[steel]
         if self.channel_capacity0 is None:
             self.channel_capacity0 = dot(steel_city, world.channel)
+        channel0 = self.channel_capacity0
         rec.put(
             q,
             "steel_channel_capacity_exited_share",
             "sector",
-            1.0 - dot(steel_city, world.channel) / self.channel_capacity0 if self.channel_capacity0 > 0 else np.nan,
+            1.0 - dot(steel_city, world.channel) / channel0 if channel0 > 0 else np.nan,
         )
         rec.put(
             q,
@@ -350,14 +352,14 @@ class Accounts:
         )
 
         ledger = m.fund.ledger
-        rec.put(q, "fund_subscribed", "all", ledger.total("subscribed") / 1e9)
-        rec.put(q, "fund_invested", "all", ledger.total("invested") / 1e9)
-        rec.put(q, "fund_invested", "sector", m.fund.invested_by_sector / 1e9)
-        rec.put(q, "fund_social_capital", "all", ledger.co_invested / 1e9)
-        rec.put(q, "fund_idle", "all", ledger.total("idle") / 1e9)
+        rec.put(q, "fund_subscribed", "all", ledger.total("subscribed") / YUAN_PER_BN)
+        rec.put(q, "fund_invested", "all", ledger.total("invested") / YUAN_PER_BN)
+        rec.put(q, "fund_invested", "sector", m.fund.invested_by_sector / YUAN_PER_BN)
+        rec.put(q, "fund_social_capital", "all", ledger.co_invested / YUAN_PER_BN)
+        rec.put(q, "fund_idle", "all", ledger.total("idle") / YUAN_PER_BN)
         paid_in = ledger.idle["provincial"] + ledger.invested["provincial"]
         rec.put(q, "fund_idle_share", "all", ledger.idle["provincial"] / paid_in if paid_in else np.nan)
-        rec.put(q, "fund_uncalled", "all", ledger.total("uncalled") / 1e9)
+        rec.put(q, "fund_uncalled", "all", ledger.total("uncalled") / YUAN_PER_BN)
 
         count_sector = np.concatenate([p_count.sum(1), f_count.sum(1)])
         rec.put(q, "firms_active", "sector", count_sector)
@@ -368,22 +370,22 @@ class Accounts:
             rec.put(q, f"{title}_firms", "all", counts.sum())
 
         jobs_city = np.array([c.jobs_lost for c in m.cities])
-        rec.put(q, "jobs_lost", "all", m.jobs_lost.sum())
-        rec.put(q, "jobs_lost", "sector", m.jobs_lost)
+        rec.put(q, "jobs_lost", "all", tallies.jobs_lost.sum())
+        rec.put(q, "jobs_lost", "sector", tallies.jobs_lost)
         rec.put(q, "jobs_lost", "city", jobs_city)
-        rec.put(q, "workers_hired", "all", m.workers_hired.sum())
-        rec.put(q, "workers_hired", "sector", m.workers_hired)
+        rec.put(q, "workers_hired", "all", tallies.workers_hired.sum())
+        rec.put(q, "workers_hired", "sector", tallies.workers_hired)
         resettled = np.array([c.resettled for c in m.cities])
         rec.put(q, "workers_resettled", "all", resettled.sum())
         rec.put(q, "workers_resettled", "city", resettled)
-        rec.put(q, "surcharge_revenue", "all", self.surcharge_revenue.sum())
-        rec.put(q, "surcharge_revenue", "sector", self.surcharge_revenue)
+        rec.put(q, "surcharge_revenue", "all", tallies.surcharge_revenue.sum())
+        rec.put(q, "surcharge_revenue", "sector", tallies.surcharge_revenue)
         rec.put(q, "fiscal_outlay", "all", m.government.fiscal_outlay)
         upgraded = np.bincount(plants.sector, weights=plants.weight * plants.upgrades, minlength=N_OC)
         rec.put(q, "plants_upgraded", "sector", upgraded)
         rec.put(q, "plants_upgraded", "all", upgraded.sum())
-        rec.put(q, "plants_closed_by_inspection", "sector", m.inspection_closures)
-        rec.put(q, "plants_closed_by_inspection", "all", m.inspection_closures.sum())
+        rec.put(q, "plants_closed_by_inspection", "sector", tallies.inspection_closures)
+        rec.put(q, "plants_closed_by_inspection", "all", tallies.inspection_closures.sum())
 
 
 @numba.njit(cache=True)

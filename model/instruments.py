@@ -4,98 +4,31 @@ An instrument has one interface, ``apply(model, quarter)``, called by the provin
 government from the instrument's start quarter. Instruments change what firms
 face (an electricity surcharge by tier, a standard's threshold, money in the
 fund, closure orders); firms only react. A policy mix is a list of instruments.
+Instruments see the model as :class:`model.view.ModelView` declares it.
 """
 
 from __future__ import annotations
 
 import abc
 import itertools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from omegaconf import DictConfig
 
+from agents.firms import Dimension, ExitReason
+from agents.fund import YUAN_PER_BN, FundRules
+from agents.government import Instrument
 from model.arrays import band_index
 from model.calendar import quarter_index
-from model.config import GROWTH_SECTORS
+from model.environment import Environment, StandardInForce
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.view import ModelView
+from model.world import World
 
-if TYPE_CHECKING:
-    from model.model import ShandongModel
-
-
-class Environment:
-    """What plants face this quarter, as set by the instruments.
-
-    Attributes:
-        pricing: Active electricity pricing schemes.
-        energy_quota: Unit energy-consumption quota per overcapacity sector [quota unit].
-        rules: Active standards: (sector, dimension, segment or -1, threshold).
-        resettlement_rate: Share of unsettled workers resettled per quarter.
-        resettlement_subsidy: [yuan per worker].
-    """
-
-    DIMENSIONS = ("energy_quota", "emission", "safety", "plant_scale")
-
-    def __init__(self, base_quota: np.ndarray, quota_weights: tuple[np.ndarray, np.ndarray]) -> None:
-        self.base_quota = base_quota
-        self.quota_fuel_weight, self.quota_power_weight = quota_weights
-        self._scopes: dict[tuple[int, int], np.ndarray] = {}
-        self._scope_rows = -1
-        self.surcharge_scale = 1.0  # the mix's multiplier of every surcharge
-        self.reset()
-
-    def reset(self) -> None:
-        """Clear the settings of the previous quarter."""
-        self.pricing: list[PricingScheme] = []
-        self.energy_quota = self.base_quota.copy()
-        self.rules: list[tuple[int, str, int, float, bool]] = []
-        self.resettlement_rate = 0.0
-        self.resettlement_subsidy = 0.0
-
-    def quota_metric(self, sector: np.ndarray, fuel: np.ndarray, power: np.ndarray) -> np.ndarray:
-        """Unit energy use in the sector's quota unit."""
-        return fuel * self.quota_fuel_weight[sector] + power * self.quota_power_weight[sector]
-
-    def surcharge_of(
-        self,
-        plants: Any,
-        rows: np.ndarray,
-        fuel: np.ndarray,
-        power: np.ndarray,
-        ule: np.ndarray,
-        equipment_class: np.ndarray,
-    ) -> np.ndarray:
-        """Electricity surcharge [yuan/kWh] for plants with the given characteristics."""
-        total = np.zeros(rows.size)
-        sector = plants.sector[rows]
-        for scheme in self.pricing:
-            total += scheme.surcharge(self, sector, fuel, power, ule, equipment_class)
-        return total * self.surcharge_scale
-
-    def gaps_of(
-        self, plants: Any, fuel: np.ndarray, power: np.ndarray, ule: np.ndarray, safety: np.ndarray, scale: np.ndarray
-    ) -> np.ndarray:
-        """Non-compliance of every plant by dimension: a (4, n) bool array in ``DIMENSIONS`` order."""
-        sector = plants.sector
-        if self._scope_rows != plants.n:  # which plants each rule covers, cached until plants are added
-            self._scopes, self._scope_rows = {}, plants.n
-        gaps = np.zeros((4, plants.n), bool)
-        for s, dimension, seg, threshold, inclusive in self.rules:
-            applies = self._scopes.get((s, seg))
-            if applies is None:
-                applies = (sector == s) & ((plants.segment == seg) if seg >= 0 else True)
-                self._scopes[(s, seg)] = applies
-            if dimension == "energy_quota":
-                bad = self.quota_metric(sector, fuel, power) > threshold
-            elif dimension == "emission":
-                bad = ule > threshold
-            elif dimension == "safety":
-                bad = safety > threshold
-            else:
-                bad = scale <= threshold if inclusive else scale < threshold
-            gaps[self.DIMENSIONS.index(dimension)] |= applies & bad
-        return gaps
+# Comprehensive energy counts electricity at its calorific equivalent, 0.1229 kgce per kWh
+# (GB/T 2589); the same weight as the energy quotas' (calibration.overcapacity.*.quota_power_weight).
+KGCE_PER_KWH = 0.1229
 
 
 # --------------------------------------------------------------------------- pricing
@@ -107,7 +40,7 @@ class PricingScheme(abc.ABC):
     def __init__(self, start: int) -> None:
         self.start = start
 
-    def apply(self, model: ShandongModel, quarter: int) -> None:
+    def apply(self, model: ModelView, quarter: int) -> None:
         """Make the scheme part of this quarter's electricity price."""
         model.environment.pricing.append(self)
 
@@ -187,7 +120,7 @@ class UltraLowEmissionPricing(PricingScheme):
 
 
 # --------------------------------------------------------------------------- standards
-def step_value(schedule: list[tuple[float, float]], quarter: int) -> float | None:
+def step_value(schedule: Sequence[tuple[float, float]], quarter: int) -> float | None:
     """Value of a step schedule at ``quarter`` (None before its first step)."""
     value = None
     for start, threshold in schedule:
@@ -205,19 +138,19 @@ class Standards:
 
     name = "standards"
 
-    def __init__(self, cfg: DictConfig, model: ShandongModel) -> None:
+    def __init__(self, cfg: DictConfig, world: World) -> None:
         self.start = quarter_index(cfg.start)
         self.cfg = cfg
-        world = model.world
-        self.rules = []
+        self.rules: list[tuple[int, Dimension, int, list[tuple[float, float]], bool]] = []
         for rule in cfg.rules.values():
             steps = sorted(
                 (self.start + (quarter_index(q) - self.start) / cfg.pace, float(v)) for q, v in rule.schedule.items()
             )
             segment = world.segment_index(rule.sector, rule.segment) if rule.segment else -1
-            self.rules.append((world.oc_index(rule.sector), rule.dimension, segment, steps, bool(rule.inclusive)))
+            dimension = Dimension[rule.dimension.upper()]
+            self.rules.append((world.overcapacity_index(rule.sector), dimension, segment, steps, bool(rule.inclusive)))
 
-    def apply(self, model: ShandongModel, quarter: int) -> None:
+    def apply(self, model: ModelView, quarter: int) -> None:
         """Set this quarter's thresholds and the inspection regime."""
         env = model.environment
         model.regulator.configure(
@@ -227,8 +160,8 @@ class Standards:
             threshold = step_value(steps, quarter)
             if threshold is None:
                 continue
-            env.rules.append((sector, dimension, segment, threshold, inclusive))
-            if dimension == "energy_quota":
+            env.rules.append(StandardInForce(sector, dimension, segment, threshold, inclusive))
+            if dimension == Dimension.ENERGY_QUOTA:
                 env.energy_quota[sector] = min(env.energy_quota[sector], threshold)
 
 
@@ -246,29 +179,36 @@ class ConversionFundInstrument:
         self.reform = quarter_index(cfg.governance_reform)
         weights = np.array([float(cfg.sector_weights.get(s, 0.0)) for s in GROWTH_SECTORS])
         self.weights = weights / weights.sum()
+        self.rules = FundRules(
+            selection=str(cfg.selection),
+            pipeline_multiple=float(cfg.pipeline_multiple),
+            ticket_to_revenue=float(cfg.ticket_to_revenue),
+            max_ticket=float(cfg.max_ticket),
+            max_stake=float(cfg.max_stake),
+        )
 
     def subscription_path(self, quarter: int) -> float:
         """Cumulative commitments targeted by ``quarter`` [bn yuan]: a linear ramp."""
         done = min(1.0, (quarter - self.start + 1) / (self.end - self.start + 1))
         return self.cfg.subscribed_target * max(done, 0.0)
 
-    def apply(self, model: ShandongModel, quarter: int) -> None:
+    def apply(self, model: ModelView, quarter: int) -> None:
         """Subscribe this quarter's commitments, call money in, set the investment budget."""
         cfg = self.cfg
         fund = model.fund
         new = self.subscription_path(quarter) - self.subscription_path(quarter - 1)
         if new > 0:
-            provincial = min(cfg.provincial_share * new, cfg.guide_fund - fund.ledger.subscribed["provincial"] / 1e9)
+            subscribed = fund.ledger.subscribed["provincial"] / YUAN_PER_BN
+            provincial = min(cfg.provincial_share * new, cfg.guide_fund - subscribed)
             provincial = max(provincial, 0.0)
             city = cfg.government_share * new - provincial
             amounts = {"provincial": provincial, "city": city, "social": new - provincial - city}
-            fund.subscribe({k: round(v * 1e9) for k, v in amounts.items()})
+            fund.subscribe({k: round(v * YUAN_PER_BN) for k, v in amounts.items()})
         paid = fund.call(cfg.call_rate)
-        model.government.spend("fund_contributions", (paid["provincial"] + paid["city"]) / 1e9)
+        model.government.spend("fund_contributions", (paid["provincial"] + paid["city"]) / YUAN_PER_BN)
         rate = min(self.deployment_rate(model.params.calibration.fund, quarter) * cfg.deployment_pace, 1.0)
         budget = int(fund.idle * rate)
-        model.fund_budget = (np.floor(budget * self.weights)).astype(np.int64)
-        model.fund_rules = cfg
+        fund.mandate(self.rules, np.floor(budget * self.weights).astype(np.int64))
 
     def deployment_rate(self, behaviour: DictConfig, quarter: int) -> float:
         """Share of idle money invested in ``quarter``.
@@ -292,12 +232,11 @@ class SteelRelocation:
 
     name = "steel_relocation"
 
-    def __init__(self, cfg: DictConfig, model: ShandongModel) -> None:
+    def __init__(self, cfg: DictConfig, world: World) -> None:
         self.cfg = cfg
         self.start = quarter_index(cfg.start)
         self.schedule = sorted((quarter_index(q), float(v)) for q, v in cfg.channel_exit_schedule.items())
-        world = model.world
-        self.steel = world.oc_index("steel")
+        self.steel = world.overcapacity_index("steel")
         self.destinations = np.array([float(cfg.destinations.get(c, 0.0)) for c in world.cities])
         self.pending: list[tuple[int, np.ndarray]] = []  # (quarter ready, capacity by city)
 
@@ -309,7 +248,7 @@ class SteelRelocation:
                 return v0 + (v1 - v0) * max(quarter - q0, 0) / (q1 - q0)
         return points[-1][1]
 
-    def apply(self, model: ShandongModel, quarter: int) -> None:
+    def apply(self, model: ModelView, quarter: int) -> None:
         """Order closures to stay on schedule and commission rebuilt capacity that is ready."""
         plants = model.plants
         world = model.world
@@ -322,14 +261,15 @@ class SteelRelocation:
             if gap > 0:
                 rows = np.flatnonzero(live)
                 # The least efficient and smallest plants go first.
-                intensity = plants.fuel_intensity[rows] + 0.1229 * plants.power_intensity[rows]
+                intensity = plants.fuel_intensity[rows] + KGCE_PER_KWH * plants.power_intensity[rows]  # kgce/t
                 order = rows[np.lexsort((plants.capacity[rows], -intensity))]
                 retired = np.cumsum(plants.weight[order] * plants.capacity[order])
                 take = order[: np.searchsorted(retired, gap, side="left") + 1]
                 capacity = float(np.sum(plants.weight[take] * plants.capacity[take]))
-                award = capacity * world.oc["base_units_per_unit"][self.steel] * self.cfg.exit_compensation / 1e9
+                tonnes = capacity * world.overcapacity["base_units_per_unit"][self.steel]
+                award = tonnes * self.cfg.exit_compensation / YUAN_PER_BN
                 model.government.spend("capacity_exit_awards", award)
-                model.close_plants(take, reason="capacity_swap", compensation=award)
+                model.close_plants(take, ExitReason.CAPACITY_SWAP, compensation=award)
                 rebuilt = capacity * self.cfg.rebuild_share * self.cfg.swap_ratio
                 if rebuilt > 0:
                     ready = quarter + self.cfg.construction_quarters
@@ -350,28 +290,28 @@ class WorkerResettlement:
         self.start = quarter_index(cfg.start)
         self.cfg = cfg
 
-    def apply(self, model: ShandongModel, quarter: int) -> None:
+    def apply(self, model: ModelView, quarter: int) -> None:
         """Set this quarter's resettlement rate and subsidy."""
         model.environment.resettlement_rate = self.cfg.rate
         model.environment.resettlement_subsidy = self.cfg.subsidy
 
 
-def build_mix(cfg: DictConfig, model: ShandongModel) -> list[Any]:
+def build_mix(cfg: DictConfig, world: World) -> list[Instrument]:
     """Build the instruments of a policy mix, by name, in the order they act each quarter.
 
     Standards act before pricing (a tightened energy quota changes over-quota
     surcharges in the same quarter).
     """
-    world = model.world
     ins = cfg.instruments
-    builders: dict[str, Callable[[DictConfig], Any]] = {
-        "standards": lambda c: Standards(c, model),
-        "steel_differential_pricing": lambda c: SteelDifferentialPricing(c, world.oc_index("steel")),
-        "aluminium_tiered_pricing": lambda c: AluminiumTieredPricing(c, world.oc_index("electrolytic_aluminium")),
-        "over_quota_pricing": lambda c: OverQuotaPricing(c, world.oc_index, len(world.oc_names)),
-        "ultra_low_emission_pricing": lambda c: UltraLowEmissionPricing(c, world.oc_index("steel")),
+    sector = world.overcapacity_index
+    builders: dict[str, Callable[[DictConfig], Instrument]] = {
+        "standards": lambda c: Standards(c, world),
+        "steel_differential_pricing": lambda c: SteelDifferentialPricing(c, sector("steel")),
+        "aluminium_tiered_pricing": lambda c: AluminiumTieredPricing(c, sector("electrolytic_aluminium")),
+        "over_quota_pricing": lambda c: OverQuotaPricing(c, sector, len(OVERCAPACITY_SECTORS)),
+        "ultra_low_emission_pricing": lambda c: UltraLowEmissionPricing(c, sector("steel")),
         "conversion_fund": ConversionFundInstrument,
-        "steel_relocation": lambda c: SteelRelocation(c, model),
+        "steel_relocation": lambda c: SteelRelocation(c, world),
         "worker_resettlement": WorkerResettlement,
     }
     return [builders[name](ins[name]) for name in builders if ins.get(name) is not None]

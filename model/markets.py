@@ -7,9 +7,9 @@ taker (steel, coal); a small one lets its own supply move the price (aluminium,
 cement, power). Plants supply ``capacity * utilisation(P / marginal cost)``; the
 price clears the market each quarter (Newton steps on log price).
 
-Markets clear in three stages: coal first (its price sets fuel costs), then steel,
-aluminium, building materials and low-speed EVs, then coal power, whose demand
-includes the electricity the other plants use.
+Markets clear in three stages (:meth:`Markets.clear_quarter`): coal first (its price
+sets fuel costs), then steel, aluminium, building materials and low-speed EVs, then
+coal power, whose demand includes the electricity the other plants use.
 """
 
 from __future__ import annotations
@@ -20,9 +20,15 @@ import numba
 import numpy as np
 from omegaconf import DictConfig
 
+from agents.firms import Plant, PlantContext
+from agents.population import ColumnStore
 from model.arrays import band_index
 from model.calendar import N_QUARTERS, quarter_index, year_of
+from model.names import OVERCAPACITY_SECTORS, SECTORS
 from model.world import World
+
+TWH_PER_KWH = 1e-9
+TWH_PER_GW_YEAR = 8.76  # 1 GW for 8,760 hours
 
 
 def quarterly_path(annual: list[float]) -> np.ndarray:
@@ -36,12 +42,23 @@ class Markets:
     Args:
         world: Sector parameters.
         scenario: The scenario config (demand growth, price paths, shocks).
+        coal_generation_share: Share of the province's electricity generated from coal:
+            the share of the plants' extra power demand that coal power serves.
     """
 
-    def __init__(self, world: World, scenario: DictConfig) -> None:
-        oc = world.oc
-        names = world.oc_names
+    def __init__(self, world: World, scenario: DictConfig, coal_generation_share: float) -> None:
+        oc = world.overcapacity
+        names = OVERCAPACITY_SECTORS
         self.n = len(names)
+        self.world = world
+        self.coal_generation_share = coal_generation_share
+        self.coal, self.power = names.index("coal"), names.index("coal_power")
+        middle = [i for i in range(self.n) if i not in (self.coal, self.power)]
+        self.stages = ([self.coal], middle, [self.power])
+        self.stage_mask = {stage[0]: np.isin(np.arange(self.n), stage) for stage in self.stages}
+        # kWh per sector unit of output: power plants' own use is not demand for power.
+        self.kwh_factor = np.where(np.arange(self.n) == self.power, 0.0, oc["base_units_per_unit"])
+        self.electricity0 = 0.0  # the plants' use in 2017 [TWh per year], set by calibrate
         self.price0 = oc["price"]
         self.demand0 = oc["output"].copy()
         self.elasticity = oc["demand_elasticity"]
@@ -51,14 +68,11 @@ class Markets:
         growth = np.array([scenario.demand_growth[s] for s in names])
         quarters = np.arange(N_QUARTERS + 1)
         self.trend = (1.0 + growth[:, None]) ** (quarters[None, :] / 4.0)
-        power = names.index("coal_power")
-        self.trend[power] = (1.0 + scenario.power_demand_growth) ** (quarters / 4.0)
-        self.shock = np.ones((len(world.sector_names), N_QUARTERS + 1))
+        self.trend[self.power] = (1.0 + scenario.power_demand_growth) ** (quarters / 4.0)
+        self.shock = np.ones((len(SECTORS), N_QUARTERS + 1))  # demand shocks, every sector [factor]
         for shock in scenario.shocks.values():
             first, last = quarter_index(shock.start), quarter_index(shock.end)
-            rows = [world.sector_names.index(s) for s in shock.sectors if s != "all"] or list(
-                range(len(world.sector_names))
-            )
+            rows = [SECTORS.index(s) for s in shock.sectors if s != "all"] or list(range(len(SECTORS)))
             self.shock[np.ix_(rows, range(first, last + 1))] *= 1.0 + shock.size
         self.extra_demand = np.zeros(self.n)  # e.g. power demand of other plants, vs 2017
         self.price = self.price0.copy()
@@ -73,8 +87,25 @@ class Markets:
         """National price path [yuan per base unit]."""
         return self.price0 * self.index[:, quarter]
 
-    def calibrate(self, capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray) -> None:
-        """Set each sector's supply offset so that 2017 supply at the 2017 price equals 2017 output.
+    def calibrate(self, plants: ColumnStore, cost: np.ndarray) -> np.ndarray:
+        """Calibrate to the plants' 2017 state; return each plant's 2017 utilisation.
+
+        Each sector's supply offset is set so that 2017 supply at the 2017 price equals
+        2017 output, and the plants' 2017 electricity use is kept (coal power serves the
+        change since then).
+
+        Args:
+            plants: The plants at the end of 2017.
+            cost: Their 2017 marginal cost [yuan per base unit].
+        """
+        sector = plants.sector
+        self._calibrate_offsets(plants.weight * plants.capacity, cost, sector)
+        utilisation = Plant.utilisation(self.price0[sector], cost, self.steepness[sector], self.offset[sector])
+        self.electricity0 = self.plant_electricity(plants, utilisation)
+        return utilisation
+
+    def _calibrate_offsets(self, capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray) -> None:
+        """Bisect each sector's supply offset so that supply at the 2017 price is 2017 output.
 
         Args:
             capacity: Weighted capacity per plant (weight x capacity).
@@ -91,6 +122,44 @@ class Markets:
             hi = np.where(too_much, mid, hi)
             lo = np.where(too_much, lo, mid)
         self.offset = 0.5 * (lo + hi)
+
+    def plant_electricity(self, plants: ColumnStore, utilisation: np.ndarray) -> float:
+        """Electricity used by plants other than power plants [TWh per year].
+
+        Output [sector unit per year] x base units per sector unit x kWh per base unit
+        gives kWh per year.
+        """
+        use = plants.weight * plants.capacity * utilisation * self.kwh_factor[plants.sector] * plants.power_intensity
+        return float(use.sum()) * TWH_PER_KWH
+
+    def clear_quarter(self, plants: ColumnStore, ctx: PlantContext, quarter: int) -> np.ndarray:
+        """Clear the three stages in turn; return every plant's utilisation (0 for closed plants).
+
+        Coal clears first and its price sets the other sectors' fuel costs; coal power clears
+        last, serving the change since 2017 in the electricity the other plants use (in GW,
+        coal power's unit of output) times coal's share of generation. Sets the plants'
+        non-energy cost index, fuel price and price in ``ctx``.
+        """
+        ctx.cost_index = self.index[:, quarter]  # materials move with the national price of the product
+        sector = plants.sector
+        weighted = plants.weight * plants.capacity
+        utilisation = np.zeros(plants.n)
+        coal_share = self.world.overcapacity["coal_share"]
+        for stage in self.stages:
+            if stage[0] == self.power:
+                twh = self.plant_electricity(plants, utilisation)
+                gw = (twh - self.electricity0) / TWH_PER_GW_YEAR
+                self.extra_demand[self.power] = gw * self.coal_generation_share
+            if stage[0] != self.coal:
+                coal_ratio = self.price[self.coal] / self.price0[self.coal]
+                ctx.fuel_price = ctx.fuel_price0 * (1.0 + coal_share * (coal_ratio - 1.0))
+            rows = np.flatnonzero(self.stage_mask[stage[0]][sector] & plants.active)
+            if rows.size == 0:
+                continue
+            cost = Plant.marginal_cost(plants, ctx, rows=rows)
+            utilisation[rows] = self.clear(stage, weighted[rows], cost, sector[rows], quarter)
+        ctx.price = self.price
+        return utilisation
 
     def clear(
         self, sectors: list[int], capacity: np.ndarray, cost: np.ndarray, sector: np.ndarray, quarter: int

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.firms import FIRM_SCHEMA, PLANT_SCHEMA
+from agents.firms import FIRM_SCHEMA, MAX_RD_RATE, PLANT_SCHEMA, PlantContext
 from agents.population import ColumnStore
 from model.config import Params
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.world import World
 
 MIN_PLANT_ROWS = 3  # per overcapacity sector, whatever the scale
@@ -72,9 +73,9 @@ def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generat
     Returns:
         The column store and the 2017 utilisation each sector starts from.
     """
-    oc = world.oc
+    oc = world.overcapacity
     blocks = []
-    for i, name in enumerate(world.oc_names):
+    for i, name in enumerate(OVERCAPACITY_SECTORS):
         sector = cal.overcapacity[name]
         n = rows_for(int(sector.firms), scale, MIN_PLANT_ROWS)
         weight = float(sector.firms) / n
@@ -165,6 +166,58 @@ def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generat
     return store, utilisation0
 
 
+def rebuilt_steel_works(
+    plants: ColumnStore, world: World, steel_cal: Params, ctx: PlantContext, capacity_by_city: np.ndarray
+) -> dict[str, np.ndarray | float | int | bool] | None:
+    """Column values for new best-practice steel works replacing swapped capacity (None if there is none).
+
+    One works per city with capacity to build, at the best-practice intensities and the
+    largest scale of its segment, state owned, financed 60 % by debt.
+
+    Args:
+        plants: The plants (the median steel works' costs and workforce).
+        world: Sector tables.
+        steel_cal: The ``calibration.overcapacity.steel`` config.
+        ctx: The plants' context (best-practice intensities).
+        capacity_by_city: Capacity to commission in each city [Mt per year].
+    """
+    steel = world.overcapacity_index("steel")
+    cities = np.flatnonzero(capacity_by_city > 0)
+    if cities.size == 0:
+        return None
+    capacity = capacity_by_city[cities]
+    in_steel = plants.sector == steel
+    assets = capacity * steel_cal.capital_per_unit
+    # A new works needs fewer hands per tonne (assumption: 60 % of the median).
+    workers_per_unit = 0.6 * float(np.median(plants.workers_per_unit[in_steel]))
+    return {
+        "sector": steel,
+        "segment": 0,
+        "city": cities,
+        "weight": 1.0,
+        "active": True,
+        "soe": True,
+        "capacity": capacity,
+        "capacity_2017": 0.0,
+        "plant_scale": world.best_scale[world.segment_offset[steel]],
+        "fuel_intensity": ctx.intensity_floor_fuel[steel],
+        "power_intensity": ctx.intensity_floor_power[steel],
+        "nonenergy_cost": float(np.median(plants.nonenergy_cost[in_steel])),
+        "equipment_class": 0,
+        "ule_unmet": 0,
+        "safety_gap": 0.0,
+        "workers_per_unit": workers_per_unit,
+        "workers": capacity * workers_per_unit,
+        "assets": assets,
+        "cash": 0.05 * assets,
+        "debt": 0.6 * assets,
+        "reserve": np.inf,
+        "upgrade_due": -1,
+        "deadline": -1,
+        "exit_quarter": -1,
+    }
+
+
 def firm_parameters(sector: Params) -> dict[str, float]:
     """Firm characteristics set from the sector's calibration when a firm is created."""
     return {
@@ -179,7 +232,7 @@ def firm_parameters(sector: Params) -> dict[str, float]:
 def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: np.random.Generator) -> ColumnStore:
     """Firms of the ten strong industries (recognition flags are set by the model)."""
     blocks = []
-    for i, name in enumerate(world.gr_names):
+    for i, name in enumerate(GROWTH_SECTORS):
         sector = cal.growth[name]
         n = rows_for(int(sector.firms), scale, MIN_FIRM_ROWS)
         weight = float(sector.firms) / n
@@ -194,7 +247,7 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: 
         # R&D-intensive), scaled so that the revenue-weighted mean is the sector's rate.
         log_rd = sector.rd_sigma * rng.standard_normal(n) - RD_SIZE_SLOPE * z
         rd = np.exp(log_rd)
-        rd = np.minimum(sector.rd_rate * rd / np.average(rd, weights=revenue), 0.4)
+        rd = np.minimum(sector.rd_rate * rd / np.average(rd, weights=revenue), MAX_RD_RATE)
         # High-tech products' share of revenue rises with R&D intensity.
         standard = (log_rd - log_rd.mean()) / max(log_rd.std(), 1e-9)
         tech_share = np.clip(
@@ -212,7 +265,7 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: 
         g1 = trend + sector.growth_sigma * rng.standard_normal(n)
         g2 = trend + sector.growth_sigma * rng.standard_normal(n)
         # 2016 and 2015 revenue, for the end-2017 titles; the model then rolls them to 2017
-        # and 2016 (ShandongModel._calibrate_recognition) before the 2018 review.
+        # and 2016 (recognition.TitleReview.start) before the 2018 review.
         revenue_1y = revenue * np.exp(-g1)
         revenue_2y = revenue_1y * np.exp(-g2)
         va = sector.va_ratio * revenue
@@ -264,7 +317,7 @@ def entrant_slots(world: World, cal: Params, scale: float) -> int:
     Fixed for a run, so that the draws of the k-th entrant of a sector do not depend on
     the policy mix (common random numbers).
     """
-    rows = np.array([rows_for(int(cal.growth[s].firms), scale, MIN_FIRM_ROWS) for s in world.gr_names])
+    rows = np.array([rows_for(int(cal.growth[s].firms), scale, MIN_FIRM_ROWS) for s in GROWTH_SECTORS])
     return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * rows.max())))
 
 
@@ -297,8 +350,8 @@ def entrants(
         rng: The entry stream of this quarter.
     """
     beh = cal.behaviour
-    gr = world.gr
-    n_sectors = len(world.gr_names)
+    gr = world.growth
+    n_sectors = len(GROWTH_SECTORS)
     z = rng.standard_normal((5, n_sectors, slots))
     u = rng.random((3, n_sectors, slots))
     pareto = rng.pareto(2.0, (n_sectors, slots))
@@ -307,7 +360,7 @@ def entrants(
     sector = np.repeat(np.arange(n_sectors), taken)  # the sector of each slot taken, in order
     z, u, pareto = z[:, take], u[:, take], pareto[take]
     revenue = beh.entrant_size * reference_revenue[sector] * np.exp(0.5 * z[0])
-    rd = np.minimum(np.exp(gr["rd_sigma"][sector] * z[1]) * gr["rd_rate"][sector], 0.4)
+    rd = np.minimum(np.exp(gr["rd_sigma"][sector] * z[1]) * gr["rd_rate"][sector], MAX_RD_RATE)
     tfp = np.exp(0.25 * z[2])
     niche = np.where(world.manufacturing[sector], 0.005 * (pareto + 1.0), 0.0)
     assets = revenue * gr["capital_output"][sector]

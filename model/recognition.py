@@ -9,6 +9,9 @@ Pure functions over columns, so that each rule can be checked by hand:
 * unicorn: valuation of at least 1 bn USD, founded no more than ten years ago;
 * national single champion: a leading national share of a niche product held over
   consecutive reviews (MIIT), for manufacturing firms of some age.
+
+:class:`TitleReview` applies them: the titles held at the end of 2017 (with the take-up
+that matches the 2017 counts) and the review of each fourth quarter.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from __future__ import annotations
 import numpy as np
 from omegaconf import DictConfig
 
+from agents.population import ColumnStore
 from model.arrays import band_index
+
+MAX_NICHE_SHARE = 0.95  # most of a niche's national market one firm holds; assumption: no firm is alone in its niche
 
 
 def band_threshold(revenue: np.ndarray, floors: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -84,6 +90,127 @@ def champion_years(niche_share: np.ndarray, years: np.ndarray, rule: DictConfig)
     return np.where(niche_share >= rule.niche_share, years + 1, 0).astype(years.dtype)
 
 
-def champion_eligible(years: np.ndarray, age: np.ndarray, manufacturing: np.ndarray, rule: DictConfig) -> np.ndarray:
+def champion_eligible(
+    years: np.ndarray, age: np.ndarray, manufacturing: np.ndarray | bool, rule: DictConfig
+) -> np.ndarray:
     """Firms that have held the niche long enough, are old enough and make things."""
     return (years >= rule.years_held) & (age >= rule.min_age_years) & manufacturing
+
+
+class TitleReview:
+    """The annual review of titles for the firms of the ten strong industries (fourth quarters).
+
+    Firms apply for the provincial titles (high-tech, gazelle) if their ``application``
+    draw is below the title's take-up, calibrated so that the 2017 counts match
+    (:meth:`start`); unicorns and champions need no application.
+
+    Args:
+        rules: The ``calibration.recognition`` config.
+        valuation_multiple: Enterprise value over revenue, by industry.
+        annual_trend: Each industry's trend growth [per year] (the valuation's premium for growth).
+        market_growth: (quarters, industries): each industry's market since 2017 at trend [factor].
+    """
+
+    def __init__(
+        self, rules: DictConfig, valuation_multiple: np.ndarray, annual_trend: np.ndarray, market_growth: np.ndarray
+    ) -> None:
+        self.rules = rules
+        self.valuation_multiple = valuation_multiple
+        self.annual_trend = annual_trend
+        self.market_growth = market_growth
+        self.take_up: dict[str, float] = {}
+
+    def start(self, firms: ColumnStore, counts: DictConfig, year: float, manufacturing: np.ndarray) -> None:
+        """Titles at the end of 2017, and the take-up of the provincial titles that gives the 2017 counts.
+
+        The take-up is the share of eligible firms that hold the title; at small scales
+        the sample may hold fewer eligible firms than the count asks, and all of them
+        then hold it. Champions are the manufacturing firms with the largest niche shares.
+
+        Args:
+            firms: The firms at the end of 2017.
+            counts: The ``calibration.initial_counts`` config [firms].
+            year: 2018.0 (the end of 2017).
+            manufacturing: Whether each industry is manufacturing.
+        """
+        rules = self.rules
+        debt_ratio = firms.debt / np.maximum(firms.assets, 1e-12)
+        eligible = {
+            "high_tech": high_tech_eligible(firms.revenue, firms.rd_rate, firms.tech_share, rules.high_tech),
+            "gazelle": gazelle_eligible(
+                firms.revenue, firms.revenue_2y, firms.rd_rate, debt_ratio, year - firms.founded, rules.gazelle
+            ),
+        }
+        for title, mask in eligible.items():
+            available = float(np.sum(firms.weight * mask))
+            self.take_up[title] = min(float(counts[title]) / available, 1.0) if available else 0.0
+        firms.high_tech = eligible["high_tech"] & (firms.application < self.take_up["high_tech"])
+        firms.gazelle = eligible["gazelle"] & (firms.application < self.take_up["gazelle"])
+        firms.new_economy = firms.new_economy | firms.high_tech
+        age = year - firms.founded
+        eligible_champion = manufacturing[firms.sector] & (age >= rules.champion.min_age_years)
+        order = np.argsort(-np.where(eligible_champion, firms.niche_share, -1.0), kind="stable")
+        cum = np.cumsum(firms.weight[order])
+        champions = order[: int(np.searchsorted(cum, float(counts.champion) - 1e-9, side="left")) + 1]
+        firms.set_rows("champion", champions, True)
+        firms.champion_years = np.where(firms.niche_share >= rules.champion.niche_share, 1, 0)
+        s = firms.sector
+        value = valuation(firms.revenue, firms.revenue_2y, self.valuation_multiple[s], self.annual_trend[s])
+        firms.unicorn = unicorn_eligible(value, age, rules.unicorn)
+        # The end-2017 titles close the 2017 review: from now on revenue_1y and revenue_2y
+        # hold 2017 and 2016 revenue, so that the 2018 review compares 2018 with 2016.
+        self.close(firms)
+
+    def review(self, firms: ColumnStore, year: float, quarter: int, manufacturing: np.ndarray) -> None:
+        """A fourth quarter's review: high-tech, gazelle, unicorn and champion titles.
+
+        Each title is checked only for the firms it can go to: applicants for the
+        provincial titles, young firms for unicorns, manufacturers for champions.
+
+        Args:
+            firms: The growth firms.
+            year: Time at the end of the quarter [years].
+            quarter: Quarter index.
+            manufacturing: Whether each row's firm is in a manufacturing industry.
+        """
+        rules = self.rules
+        active = firms.active
+        age = year - firms.founded
+
+        rows = np.flatnonzero(active & (firms.application < self.take_up["high_tech"]))
+        firms.high_tech = False
+        held = high_tech_eligible(firms.revenue[rows], firms.rd_rate[rows], firms.tech_share[rows], rules.high_tech)
+        firms.set_rows("high_tech", rows, held)
+
+        rows = np.flatnonzero(active & (firms.application < self.take_up["gazelle"]))
+        firms.gazelle = False
+        debt_ratio = firms.debt[rows] / np.maximum(firms.assets[rows], 1e-12)
+        held = gazelle_eligible(
+            firms.revenue[rows], firms.revenue_2y[rows], firms.rd_rate[rows], debt_ratio, age[rows], rules.gazelle
+        )
+        firms.set_rows("gazelle", rows, held)
+
+        rows = np.flatnonzero(active & (age <= rules.unicorn.max_age_years))
+        s = firms.sector[rows]
+        value = valuation(firms.revenue[rows], firms.revenue_2y[rows], self.valuation_multiple[s], self.annual_trend[s])
+        firms.unicorn = False
+        firms.set_rows("unicorn", rows, unicorn_eligible(value, age[rows], rules.unicorn))
+
+        rows = np.flatnonzero(active & manufacturing)
+        s = firms.sector[rows]
+        market = firms.niche_market[rows] * self.market_growth[quarter, s]
+        share = np.minimum(firms.revenue[rows] / market, MAX_NICHE_SHARE)
+        firms.set_rows("niche_share", rows, share)
+        years = champion_years(share, firms.champion_years[rows], rules.champion)
+        firms.set_rows("champion_years", rows, years)
+        champion = firms.champion[rows] | champion_eligible(years, age[rows], True, rules.champion)
+        firms.set_rows("champion", rows, champion)
+
+        firms.new_economy |= firms.high_tech
+        self.close(firms)
+
+    @staticmethod
+    def close(firms: ColumnStore) -> None:
+        """Close an annual review: the revenue of the last two reviews moves back one year."""
+        firms.revenue_2y = firms.revenue_1y
+        firms.revenue_1y = firms.revenue

@@ -18,6 +18,21 @@ import numpy as np
 STREAMS = ("population", "growth_shock", "growth_event", "inspection", "fund_selection", "entry", "mesa")
 
 
+StreamKey = tuple[str, *tuple[int, ...]]  # a stream's name and its integer keys
+
+
+def quarterly_keys(q: int) -> tuple[StreamKey, ...]:
+    """The keys of the streams quarter ``q`` draws from (entry draws its counts, then its entrants)."""
+    return (
+        ("growth_shock", q),
+        ("growth_event", q),
+        ("entry", q),
+        ("entry", q, 1),
+        ("fund_selection", q),
+        ("inspection", q),
+    )
+
+
 class Streams:
     """Factory of named generators for one run.
 
@@ -29,7 +44,7 @@ class Streams:
         if seed is None or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
         self.seed = int(seed)
-        self._prepared: dict[tuple[str | int, ...], np.random.Generator] = {}
+        self._prepared: dict[StreamKey, np.random.Generator] = {}
 
     def get(self, name: str, *keys: int) -> np.random.Generator:
         """Generator for ``name`` (one of :data:`STREAMS`), optionally keyed by integers.
@@ -45,7 +60,7 @@ class Streams:
         spawn_key = (zlib.crc32(name.encode()), *(int(k) for k in keys))
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=spawn_key)))
 
-    def prepare(self, keys: Iterable[tuple[str | int, ...]]) -> None:
+    def prepare(self, keys: Iterable[StreamKey]) -> None:
         """Seed the generators of ``(name, *keys)`` now, for :meth:`get` to hand out later.
 
         A run seeds the streams of all its quarters when it is built: seeding a generator
@@ -54,6 +69,10 @@ class Streams:
         """
         for name, *rest in keys:
             self._prepared[(name, *rest)] = self.get(name, *rest)
+
+    def prepare_quarters(self, n_quarters: int) -> None:
+        """Prepare the streams each simulated quarter draws from (quarters 1 to ``n_quarters``)."""
+        self.prepare(key for q in range(1, n_quarters + 1) for key in quarterly_keys(q))
 
     def mesa_seed(self) -> int:
         """Seed for Mesa's own ``model.random`` (agent shuffles)."""

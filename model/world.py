@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS, Params
+from model.config import Params
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 
 # Fields of the sector configs that become per-sector float arrays.
 OVERCAPACITY_FIELDS = (
@@ -90,14 +91,13 @@ class World:
         self.core = np.array([cal.cities[c].core for c in self.cities])
         self.gdp_share = np.array([cal.cities[c].gdp_share for c in self.cities], float)
 
-        self.oc_names = OVERCAPACITY_SECTORS
-        self.gr_names = GROWTH_SECTORS
-        self.sector_names = SECTORS
-        self.oc = {
+        # Per-sector parameters as arrays in the order of model.names: world.overcapacity["price"][i]
+        # is calibration.overcapacity.<OVERCAPACITY_SECTORS[i]>.price.
+        self.overcapacity = {
             f: np.array([float(cal.overcapacity[s][f]) for s in OVERCAPACITY_SECTORS]) for f in OVERCAPACITY_FIELDS
         }
-        self.oc_units = tuple(cal.overcapacity[s].unit for s in OVERCAPACITY_SECTORS)
-        self.gr = {f: np.array([float(cal.growth[s][f]) for s in GROWTH_SECTORS]) for f in GROWTH_FIELDS}
+        self.overcapacity_units = tuple(cal.overcapacity[s].unit for s in OVERCAPACITY_SECTORS)
+        self.growth = {f: np.array([float(cal.growth[s][f]) for s in GROWTH_SECTORS]) for f in GROWTH_FIELDS}
         self.emerging = np.array([cal.growth[s].emerging for s in GROWTH_SECTORS])
         self.manufacturing = np.array([cal.growth[s].manufacturing for s in GROWTH_SECTORS])
 
@@ -122,13 +122,14 @@ class World:
         self.firm_city_cumulative = np.cumsum(self.firm_city_weights, axis=1)
         self.best_scale = np.array([seg.scale_values.max() if seg.scale_values.size else 0.0 for seg in self.segments])
 
-    def oc_index(self, name: str) -> int:
+    @staticmethod
+    def overcapacity_index(name: str) -> int:
         """Index of an overcapacity sector."""
         return OVERCAPACITY_SECTORS.index(name)
 
     def segment_index(self, sector: str, segment: str) -> int:
         """Local index of a segment within its sector."""
-        i = self.oc_index(sector)
+        i = self.overcapacity_index(sector)
         local = [s.name for s in self.segments if s.sector == i]
         return local.index(segment)
 

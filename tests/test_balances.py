@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agents.government import SOURCES
+from agents.fund import SOURCES
 from model import ShandongModel
 
 
@@ -28,9 +28,9 @@ def stepped():
                 },
                 "co_invested": model.fund.ledger.co_invested,
                 "workers": float(np.sum(plants.weight * plants.workers)),
-                "hired": float(model.workers_hired.sum()),
+                "hired": float(model.tallies.workers_hired.sum()),
                 "hired_recorded": model.indicator("workers_hired"),
-                "jobs_lost": float(model.jobs_lost.sum()),
+                "jobs_lost": float(model.tallies.jobs_lost.sum()),
                 "jobs_lost_cities": sum(city.jobs_lost for city in model.cities),
             }
         )
@@ -122,7 +122,7 @@ def test_fund_pipelines_hold_each_sectors_firms(run):
     """The fund draws its deal flow from per-sector row lists kept as firms enter."""
     model, _ = run("as_enacted")
     assert (model.firms.founded > 2018.0).any()  # the lists grew through entry
-    for s, rows in enumerate(model.sector_rows):
+    for s, rows in enumerate(model.fund.pools):
         assert np.array_equal(rows, np.flatnonzero(model.firms.sector == s))
 
 
@@ -135,7 +135,7 @@ def test_firm_flows_are_the_column_sums(run):
     va = gross * firms.va_ratio
     manufacturing = model.world.manufacturing[firms.sector]
     code = firms.sector * accounts.n_cities + firms.city
-    shape = (len(model.world.gr["energy_intensity"]), accounts.n_cities)
+    shape = (len(model.world.growth["energy_intensity"]), accounts.n_cities)
     by_sector_city = np.bincount(code, weights=va, minlength=shape[0] * shape[1]).reshape(shape)
     assert (firms.revenue[~firms.active] == 0).all() and not firms.active.all()  # exited rows are in the sums
     np.testing.assert_array_equal(flows["va_sc"], by_sector_city)

@@ -36,7 +36,7 @@ def test_block_views():
     assert (middle.start, middle.stop, middle.n) == (2, 4, 2)
     assert middle.x is middle.x and middle.x.tolist() == [2.0, 3.0]
     middle.x = [20.0, 30.0]
-    middle.set_value("x", np.array([1]), 31.0)
+    middle.set_rows("x", np.array([1]), 31.0)
     assert store.x.tolist() == [0.0, 1.0, 20.0, 31.0, 4.0]
     with pytest.raises(AttributeError, match="no column 'nope'"):
         _ = middle.nope

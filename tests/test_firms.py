@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from agents.fund import FundBehaviour, FundRules, select_investees
 from model import ShandongModel
-from model.config import GROWTH_SECTORS, compose
+from model.config import compose
+from model.names import GROWTH_SECTORS
 
 SCALE = 0.02
 
@@ -41,7 +43,7 @@ def test_an_exited_champion_leaves_the_count_for_good():
     model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
     firms = model.firms
     row = int(np.flatnonzero(firms.champion & firms.active)[0])
-    firms.set_value("debt", row, 1e3)  # far beyond its borrowing room: bankrupt this quarter
+    firms.set_rows("debt", row, 1e3)  # far beyond its borrowing room: bankrupt this quarter
     counted = []
     for _ in range(4):  # through the 2018Q4 review
         model.step()
@@ -62,14 +64,15 @@ def test_the_funds_expected_ticket_is_its_ticket_for_a_median_firm(entrant_size)
     )
     revenue_2017, sector = model.firms.revenue.copy(), model.firms.sector.copy()
     model.step()  # the fund instrument hands the model its rules
-    rules = model.fund_rules
+    rules = model.fund.rules
     q = 8
     for s, name in enumerate(GROWTH_SECTORS):
         median = float(np.median(revenue_2017[sector == s]))
         revenue = median * (1.0 + model.params.scenario.demand_growth[name]) ** (q / 4)
-        multiple = model.world.gr["valuation_multiple"][s]
+        multiple = model.world.growth["valuation_multiple"][s]
         per_yuan = min(rules.ticket_to_revenue, rules.max_stake / (1 - rules.max_stake) * multiple)
-        assert model.expected_ticket(q)[s] == pytest.approx(min(per_yuan * revenue, rules.max_ticket), rel=1e-9)
+        expected = min(per_yuan * revenue, rules.max_ticket)
+        assert model.fund.expected_ticket(model.growth.market_growth[q])[s] == pytest.approx(expected, rel=1e-9)
 
 
 @pytest.mark.parametrize(("rd_weight", "expected"), [(0.0, 0), (10.0, 1)])
@@ -78,7 +81,6 @@ def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, 
     from agents.firms import FIRM_SCHEMA
     from agents.population import ColumnStore
 
-    model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
     firms = ColumnStore(FIRM_SCHEMA, 2)
     firms.append(
         2,
@@ -94,9 +96,9 @@ def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, 
     )
     budget = np.zeros(len(GROWTH_SECTORS), np.int64)
     budget[0] = int(0.3e9)  # room for one ticket of 0.3 bn yuan
-    chosen, amounts = model.fund.select(
-        firms, np.arange(2), budget, "quality", 0.0, rd_weight, 0.3, 2.0, 0.3, np.full(2, 10.0), np.zeros(2)
-    )
+    rules = FundRules(selection="quality", pipeline_multiple=4.0, ticket_to_revenue=0.3, max_ticket=2.0, max_stake=0.3)
+    behaviour = FundBehaviour(screening_noise=0.0, rd_signal_weight=rd_weight, co_investment=0.0)
+    chosen, amounts = select_investees(firms, np.arange(2), budget, rules, behaviour, np.full(2, 10.0), np.zeros(2))
     assert chosen.tolist() == [expected] and amounts.tolist() == [int(0.3e9)]
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from agents.firms import EXIT_BANKRUPT, EXIT_VOLUNTARY, FIRM_SCHEMA, QUARTER_LAPLACE_SCALE, GrowthContext, GrowthFirm
+from agents.firms import FIRM_SCHEMA, QUARTER_LAPLACE_SCALE, ExitReason, GrowthContext, GrowthFirm
 from agents.population import ColumnStore
 
 ROWS = 5000
@@ -32,6 +32,7 @@ def context(**changes) -> GrowthContext:
         innovation_tech_step=0.05,
         exit_hazard=0.04,
         rd_drift=0.004,
+        fund_rd_uplift=1.3,
     )
     return dataclasses.replace(base, **changes)
 
@@ -139,7 +140,7 @@ def test_compiled_rules_equal_the_column_arithmetic(seed, year_end):
             getattr(compiled, name), getattr(columns, name), rtol=1e-13, atol=1e-13, err_msg=name
         )
     reason = GrowthFirm.decide_exit(compiled, ctx, bankrupt, event)
-    assert set(np.unique(reason)) == {0, EXIT_VOLUNTARY, EXIT_BANKRUPT}
+    assert set(np.unique(reason)) == {0, ExitReason.VOLUNTARY, ExitReason.BANKRUPTCY}
 
 
 def test_a_quarter_worked_by_hand():

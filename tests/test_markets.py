@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pytest
 
-from agents.firms import OvercapacityFirm
+from agents.firms import Plant
 from model import ShandongModel
 
 SCALE = 0.05
@@ -20,9 +20,9 @@ def stepped():
     plants, ctx = model.plants, model.plant_ctx
     ctx.cost_index = model.markets.index[:, model.quarter]
     stages = []
-    for stage in model.stages:
-        rows = np.flatnonzero(model.stage_mask[stage[0]][plants.sector] & plants.active)
-        cost = OvercapacityFirm.marginal_cost(plants, ctx, rows=rows)
+    for stage in model.markets.stages:
+        rows = np.flatnonzero(model.markets.stage_mask[stage[0]][plants.sector] & plants.active)
+        cost = Plant.marginal_cost(plants, ctx, rows=rows)
         stages.append((stage, (plants.weight * plants.capacity)[rows], cost, plants.sector[rows]))
     return model, stages
 

@@ -5,7 +5,7 @@ import gc
 import mesa
 import pandas as pd
 
-from agents import Firm, GrowthFirm, OvercapacityFirm
+from agents import Firm, GrowthFirm, Plant
 from model import ShandongModel
 
 
@@ -14,7 +14,7 @@ def test_firms_are_registered_agents(run):
     firms = [a for a in model.agents if isinstance(a, Firm)]
     active = int(model.plants.active.sum() + model.firms.active.sum())
     assert len(firms) == active
-    plant = next(a for a in firms if isinstance(a, OvercapacityFirm))
+    plant = next(a for a in firms if isinstance(a, Plant))
     assert plant.sector in (
         "steel",
         "coal",

@@ -11,29 +11,36 @@ SCALE = 0.05
 def test_other_plants_electricity_is_counted_in_twh():
     model = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
     plants, world = model.plants, model.world
-    power = world.oc_index("coal_power")
+    power = world.overcapacity_index("coal_power")
     others = plants.sector != power
     # kWh a year: output [Mt/yr, thousand vehicles/yr] x base units [t, vehicles] x kWh per base unit.
-    kwh = plants.weight * plants.output * world.oc["base_units_per_unit"][plants.sector] * plants.power_intensity
-    assert model.electricity0 == pytest.approx(kwh[others].sum() / 1e9, rel=1e-9)
+    kwh = (
+        plants.weight
+        * plants.output
+        * world.overcapacity["base_units_per_unit"][plants.sector]
+        * plants.power_intensity
+    )
+    assert model.markets.electricity0 == pytest.approx(kwh[others].sum() / 1e9, rel=1e-9)
     # About 160 TWh in 2017: aluminium 8.1 Mt x 13,600 kWh/t, steel 71 Mt x 450 kWh/t, cement ...
-    assert 120 < model.electricity0 < 200
+    assert 120 < model.markets.electricity0 < 200
 
 
 def test_more_electricity_used_by_other_plants_raises_coal_power_output():
     """Coal power's demand includes the change in the other plants' electricity use."""
     base = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
     more = ShandongModel(seed=0, scale=SCALE, policy_mix="none")
-    steel = more.world.oc_index("steel")
-    power = more.world.oc_index("coal_power")
+    steel = more.world.overcapacity_index("steel")
+    power = more.world.overcapacity_index("coal_power")
     rows = np.flatnonzero(more.plants.sector == steel)
-    more.plants.set_value("capacity", rows, more.plants.capacity[rows] * 1.3)  # more steel, more kWh
+    more.plants.set_rows("capacity", rows, more.plants.capacity[rows] * 1.3)  # more steel, more kWh
     base.step()
     more.step()
-    extra_twh = more._plant_electricity(more.plants.utilisation) - base._plant_electricity(base.plants.utilisation)
+    extra_twh = more.markets.plant_electricity(more.plants, more.plants.utilisation) - base.markets.plant_electricity(
+        base.plants, base.plants.utilisation
+    )
     assert extra_twh > 1.0, "the bigger steel industry should use several TWh more"
     # Hand-worked: the extra demand is the coal share of the extra TWh over 8.76 TWh per GW-year.
-    expected_gw = extra_twh / 8.76 * more.coal_generation_share
+    expected_gw = extra_twh / 8.76 * more.markets.coal_generation_share
     assert more.markets.extra_demand[power] - base.markets.extra_demand[power] == pytest.approx(expected_gw, rel=1e-9)
     gained = more.indicator("output", "coal_power") - base.indicator("output", "coal_power")
     assert gained > 0.1 * expected_gw, "coal-power output should rise with the demand it serves"
@@ -57,12 +64,12 @@ def test_small_plants_get_the_restricted_and_eliminated_classes(calibration, see
     world, cal = calibration
     plants, _ = population.build_plants(world, cal, 1.0, np.random.default_rng(seed))
     for name in ("steel", "building_materials"):
-        rows = plants.sector == world.oc_index(name)
+        rows = plants.sector == world.overcapacity_index(name)
         shares = cal.overcapacity[name].equipment_class_shares
         expected = np.diff(np.round(np.cumsum([0.0, *shares]) * rows.sum()))
         assert np.bincount(plants.equipment_class[rows], minlength=3).tolist() == expected.tolist()
-    steel = plants.sector == world.oc_index("steel")
-    clinker = (plants.sector == world.oc_index("building_materials")) & (plants.segment == 0)
+    steel = plants.sector == world.overcapacity_index("steel")
+    clinker = (plants.sector == world.overcapacity_index("building_materials")) & (plants.segment == 0)
     for rows in (steel, clinker):  # one segment each, so capacities compare like with like
         cls, capacity = plants.equipment_class[rows], plants.capacity[rows]
         assert capacity[cls > 0].mean() < capacity[cls == 0].mean()
@@ -141,7 +148,7 @@ def plant_context(model, n, **changes):
 
 def test_a_replacement_is_valued_in_the_permitted_class():
     """An eliminated-class works that must replace its line saves the differential surcharge."""
-    from agents.firms import FIX_SCALE, OvercapacityFirm, _annuity
+    from agents.firms import FIX_SCALE, Plant, _annuity
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
     eliminated = 0.5  # yuan/kWh on eliminated-class steel equipment
@@ -151,7 +158,7 @@ def test_a_replacement_is_valued_in_the_permitted_class():
     ctx = plant_context(
         model, 2, gaps=gaps, surcharge_of=lambda rows, fuel, power, ule, eq: np.where(eq == 2, eliminated, 0.0)
     )
-    options = OvercapacityFirm.option_values(plants, ctx)
+    options = Plant.option_values(plants, ctx)
     assert (options.plan & FIX_SCALE).all() and np.isfinite(options.upgrade).all()
     # Hand-worked: identical plants but for the class, so the upgrades differ by the surcharge no
     # longer paid on the new line's kWh, from the end of the works to the horizon, at ratio rho.
@@ -165,7 +172,8 @@ def test_a_replacement_is_valued_in_the_permitted_class():
 
 def test_an_upgrade_lifts_an_inspection_flag_only_if_the_plant_then_complies():
     """Both works were found over a 580 kgce/t quota; each completes an 8 % energy upgrade."""
-    from agents.firms import FIX_ENERGY, OvercapacityFirm
+    from agents.firms import FIX_ENERGY, Dimension, Plant
+    from model.environment import StandardInForce
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
     q = 3
@@ -178,10 +186,10 @@ def test_an_upgrade_lifts_an_inspection_flag_only_if_the_plant_then_complies():
         upgrade_plan=FIX_ENERGY,
     )
     ctx = plant_context(model, 2, quarter=q)
-    OvercapacityFirm.complete_upgrades(plants, ctx)
+    Plant.complete_upgrades(plants, ctx)
     assert plants.flagged.tolist() == [True, True], "completing an upgrade does not by itself lift a flag"
     env = model.environment
-    env.rules = [(model.world.oc_index("steel"), "energy_quota", -1, 580.0, False)]
+    env.rules = [StandardInForce(model.world.overcapacity_index("steel"), Dimension.ENERGY_QUOTA, -1, 580.0, False)]
     # After the upgrade: 540 x 0.92 + 0.1229 x max(368, best practice 382.5) = 544 (complies); 691 (does not).
     noncompliant = env.gaps_of(
         plants, plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap, plants.plant_scale

@@ -6,13 +6,14 @@ import pytest
 from agents.firms import PLANT_SCHEMA
 from agents.population import ColumnStore
 from model.config import compose, resolved
+from model.environment import Environment
 from model.instruments import (
     AluminiumTieredPricing,
-    Environment,
     OverQuotaPricing,
     SteelDifferentialPricing,
     UltraLowEmissionPricing,
 )
+from model.names import OVERCAPACITY_SECTORS
 from model.world import World
 
 STEEL, ALUMINIUM = 0, 2
@@ -33,7 +34,10 @@ def plants_of(sector, n):
 
 
 def env_with(world, *schemes):
-    env = Environment(world.oc["energy_quota"], (world.oc["quota_fuel_weight"], world.oc["quota_power_weight"]))
+    env = Environment(
+        world.overcapacity["energy_quota"],
+        (world.overcapacity["quota_fuel_weight"], world.overcapacity["quota_power_weight"]),
+    )
     env.pricing.extend(schemes)
     return env
 
@@ -65,10 +69,10 @@ def test_tier_surcharge_is_paid_on_the_plants_kwh(instruments):
 
 def test_over_quota_progressive_bands(instruments):
     ins, world = instruments
-    scheme = OverQuotaPricing(ins.over_quota_pricing, world.oc_index, len(world.oc_names))
+    scheme = OverQuotaPricing(ins.over_quota_pricing, world.overcapacity_index, len(OVERCAPACITY_SECTORS))
     env = env_with(world, scheme)
     quota = env.energy_quota[STEEL]  # steel quota in kgce/t of comprehensive energy
-    weight_power = world.oc["quota_power_weight"][STEEL]
+    weight_power = world.overcapacity["quota_power_weight"][STEEL]
     excess = np.array([-0.05, 0.0, 0.05, 0.10, 0.29, 0.30, 0.45, 0.60, 1.0, 1.5])
     fuel = quota * (1 + excess)  # no electricity: the metric is the fuel alone
     plants = plants_of(STEEL, excess.size)
@@ -86,9 +90,9 @@ def test_over_quota_progressive_bands(instruments):
 
 def test_over_quota_does_not_touch_uncovered_sectors(instruments):
     ins, world = instruments
-    scheme = OverQuotaPricing(ins.over_quota_pricing, world.oc_index, len(world.oc_names))
+    scheme = OverQuotaPricing(ins.over_quota_pricing, world.overcapacity_index, len(OVERCAPACITY_SECTORS))
     env = env_with(world, scheme)
-    coal = world.oc_index("coal")
+    coal = world.overcapacity_index("coal")
     plants = plants_of(coal, 1)
     got = env.surcharge_of(
         plants, np.arange(1), np.array([1e6]), np.zeros(1), np.zeros(1, np.int8), np.zeros(1, np.int8)
@@ -133,8 +137,8 @@ def test_a_tightened_energy_standard_lowers_the_over_quota_pricing_quota():
     from model import ShandongModel
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="as_enacted")
-    steel = model.world.oc_index("steel")
-    calibrated = model.world.oc["energy_quota"][steel]
+    steel = model.world.overcapacity_index("steel")
+    calibrated = model.world.overcapacity["energy_quota"][steel]
     quotas = []
     for _ in range(9):  # to 2020Q1, when the steel quota tightens
         model.step()
