@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, Node, OmegaConf
 
 from model.data import databook, resolve_data_dir
 
@@ -68,9 +68,10 @@ def numeric_leaves(cfg: DictConfig) -> Iterator[tuple[str, Any, Any]]:
     def walk(node: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         if isinstance(node, DictConfig):
             for key in node:
-                yield from walk(node._get_node(key), f"{path}.{key}" if path else str(key))
+                name = str(key)
+                yield from walk(node._get_node(key), f"{path}.{name}" if path else name)
         elif isinstance(node, ListConfig):
-            items = [node._get_node(i) for i in range(len(node))]
+            items = _items(node)
             raw = [item._value() for item in items]
             resolved = OmegaConf.to_container(node, resolve=True)
             if raw and all(_is_number(v) or _is_sd(v) for v in raw):
@@ -84,6 +85,11 @@ def numeric_leaves(cfg: DictConfig) -> Iterator[tuple[str, Any, Any]]:
                 yield path, raw, node._dereference_node()._value() if _is_sd(raw) else raw
 
     yield from walk(cfg, "")
+
+
+def _items(node: ListConfig) -> list[Node]:
+    """The nodes of a list, interpolations unresolved (an index of a list is one node)."""
+    return [item for i in range(len(node)) if isinstance(item := node._get_node(i), Node)]
 
 
 def _is_number(value: Any) -> bool:
@@ -100,9 +106,10 @@ def data_source(raw: Any, data_dir: str | None = None) -> tuple[str, str]:
     book = databook(str(resolve_data_dir(data_dir)))
     parts, units = [], []
     for item in items:
-        if not _is_sd(item):
+        match = _SD.match(item) if isinstance(item, str) else None
+        if match is None:
             continue
-        key, year = _SD.match(item).groups()
+        key, year = match.groups()
         figure = book.figure(key, year.strip() if year else None)
         parts.append(f"data: {key} ({figure.year}), {figure.source_title} <{figure.source_url}>")
         units.append(figure.unit)

@@ -80,6 +80,7 @@ def recovery(tmp_path_factory):
     return tmp, folder, result
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters(recovery):
     _, folder, _ = recovery
     estimates = pd.read_csv(folder / "estimates.csv").set_index("key")
@@ -91,6 +92,7 @@ def test_calibration_recovers_known_parameters(recovery):
     assert (moments["relative_error"].abs() < 0.05).all(), moments
 
 
+@pytest.mark.slow
 def test_calibration_writes_a_usable_calibration_file(recovery):
     tmp, folder, _ = recovery
     written = tmp / "conf" / "calibration" / "recovered.yaml"
@@ -133,6 +135,7 @@ def test_msm_standard_errors_hand_case():
     assert np.isnan(standard_errors(np.array([[1.0, 0.0], [2.0, 0.0]]), np.ones(2), seeds=4)).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -164,6 +167,7 @@ def validated(tmp_path_factory):
     return results
 
 
+@pytest.mark.slow
 def test_validation_end_to_end(validated):
     folder, result = validated["basic"]
     table = pd.read_csv(folder / "validation.csv")
@@ -181,12 +185,14 @@ def test_validation_end_to_end(validated):
     assert "stylised facts hold" in result.stdout
 
 
+@pytest.mark.slow
 def test_validation_same_whatever_the_launcher(validated):
     basic = pd.read_csv(validated["basic"][0] / "validation.csv")
     joblib = pd.read_csv(validated["joblib"][0] / "validation.csv")
     pd.testing.assert_frame_equal(basic, joblib)
 
 
+@pytest.mark.slow
 def test_an_interrupted_app_resumes_its_finished_runs(validated):
     folder, _ = validated["basic"]
     markers = sorted((folder / "runs").rglob(COMPLETE))
@@ -259,6 +265,7 @@ def test_drivers_rank_by_total_index_and_flag_constant_outputs():
     assert flat["p_met"].iloc[0] == "1.00 at every point" and flat["rank"].iloc[0] == 0
 
 
+@pytest.mark.slow
 def test_sensitivity_app_end_to_end(tmp_path):
     folder = tmp_path / "app"
     result = app(
@@ -288,6 +295,7 @@ def test_sensitivity_app_end_to_end(tmp_path):
     assert "top drivers" in result.stdout
 
 
+@pytest.mark.slow
 def test_sensitivity_bad_settings_one_line(tmp_path):
     folder = tmp_path / "app"
     result = app("sensitivity", folder, "sensitivity.sobol.base_samples=48", timeout=120)

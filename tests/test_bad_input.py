@@ -10,6 +10,8 @@ import pytest
 from model.calibration import table_dir
 from model.data import DEFAULT_DATA_DIR, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # every case runs the main job in a process
+
 RUN = [sys.executable, "-m", "experiments.run"]
 CASES = {
     "unknown key": (["policy_mix.instruments.conversion_fund.sise=3"], "sise"),

@@ -35,6 +35,7 @@ def job(tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_files_are_written(job):
     out, _ = job
     for name in (*outputs.RESULT_FILES, outputs.COMPLETE):
@@ -42,6 +43,7 @@ def test_files_are_written(job):
     assert not (out / outputs.STAGING).exists()
 
 
+@pytest.mark.slow
 def test_timeseries_is_tidy(job):
     out, _ = job
     ts = pd.read_parquet(out / "timeseries.parquet")
@@ -53,6 +55,7 @@ def test_timeseries_is_tidy(job):
     assert meta["seed"] == 3 and meta["policy_mix"] == "fund_only"
 
 
+@pytest.mark.slow
 def test_scorecard_and_summary(job):
     out, result = job
     card = pd.read_csv(out / "scorecard.csv")

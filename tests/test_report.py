@@ -52,6 +52,7 @@ def problems(notebook: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_review_report_in_english(small_sweep):
     page = report.report(small_sweep, "en", quiet=True)
     assert page == small_sweep / "report_en.html"
@@ -68,6 +69,7 @@ def test_review_report_in_english(small_sweep):
     assert not list(small_sweep.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_review_report_in_chinese_from_the_command_line(small_sweep):
     result = subprocess.run(
         [sys.executable, "-m", "experiments.report", str(small_sweep), "--lang", "zh"],
@@ -89,6 +91,7 @@ def test_review_report_in_chinese_from_the_command_line(small_sweep):
     assert problems(small_sweep / "report_zh.ipynb") == []  # a missing glyph would be an error here
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("lang", "reproduced"),
     [("en", "This run reproduces the sweep"), ("zh", "本次运行复现了policy_mix=as_enacted,scale=0.02/seed=0")],
@@ -103,6 +106,7 @@ def test_walkthrough_of_one_run(small_sweep, lang, reproduced):
     assert reproduced in html
 
 
+@pytest.mark.slow
 def test_a_failing_cell_is_named_and_nothing_is_written(small_sweep, tmp_path, capsys):
     broken = tmp_path / "broken"
     shutil.copytree(small_sweep, broken, ignore=shutil.ignore_patterns("report_*", "walkthrough_*"))
@@ -119,6 +123,7 @@ def test_a_failing_cell_is_named_and_nothing_is_written(small_sweep, tmp_path, c
     assert not list(broken.glob("report_*")) and not list(broken.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_not_a_collected_sweep(tmp_path):
     for folder, expected in (
         (tmp_path / "nowhere", "is not a folder: expected a collected sweep folder"),
@@ -138,6 +143,7 @@ def test_not_a_collected_sweep(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_bad_language(small_sweep, capsys):
     with pytest.raises(SystemExit) as stop:
         report.main([str(small_sweep), "--lang", "fr"])

@@ -59,6 +59,7 @@ def launched(tmp_path_factory):
     return results
 
 
+@pytest.mark.slow
 def test_sweep_layout_and_progress(launched):
     out, result = launched["joblib"]
     assert sorted(run_dirs(out)) == [
@@ -72,6 +73,7 @@ def test_sweep_layout_and_progress(launched):
     assert summary["run"]["experiment"] == "mix_comparison" and summary["run"]["seed"] == 1
 
 
+@pytest.mark.slow
 def test_launchers_give_identical_results(launched):
     reference = run_dirs(launched["basic"][0])
     assert len(reference) == 4
@@ -85,6 +87,7 @@ def test_launchers_give_identical_results(launched):
             assert (folder / "scorecard.csv").read_text() == (other[name] / "scorecard.csv").read_text()
 
 
+@pytest.mark.slow
 def test_seeds_are_shared_across_mixes(launched):
     out, _ = launched["basic"]
     start = pd.Timestamp("2017-12-31")
@@ -94,6 +97,7 @@ def test_seeds_are_shared_across_mixes(launched):
         pd.testing.assert_frame_equal(none[none.date == start], fund[fund.date == start])
 
 
+@pytest.mark.slow
 def test_collect(launched):
     out, _ = launched["joblib"]
     report = collect.collect(out, figures=True, quiet=True)
@@ -124,6 +128,7 @@ def test_wilson_interval_matches_hand_computation(met, runs):
     assert high == pytest.approx(min(centre + half, 1.0), abs=1e-12)
 
 
+@pytest.mark.slow
 def test_failing_run_is_recorded_and_others_finish(tmp_path):
     broken = tmp_path / "broken_data"
     shutil.copytree(DEFAULT_DATA_DIR, broken)
@@ -169,6 +174,7 @@ def _workers(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_interrupted_sweep_resumes(tmp_path):
     out = tmp_path / "sweep"
     extra = ["scale=0.3", "seed=range(0,6)", "hydra.launcher.n_jobs=2"]
