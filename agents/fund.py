@@ -6,7 +6,7 @@ conversion-fund instrument hands it a mandate (:class:`FundRules`, frozen) and a
 investment budget by industry; the fund then draws a deal pipeline from each
 industry's firms, screens it (:func:`select_investees`) and pays in equity
 (:meth:`ConversionFund.invest_in_pipeline`). The investees book the equity themselves
-(:meth:`agents.firms.GrowthFirm.take_equity`).
+(:meth:`agents.growth_firms.GrowthFirm.take_equity`).
 
 Amounts in the ledger are yuan; tickets and revenues are bn yuan (``YUAN_PER_BN``).
 """

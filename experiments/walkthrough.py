@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from agents.firms import Plant, PlantContext
 from agents.fund import select_investees
+from agents.plants import Plant, PlantContext
 from agents.population import ColumnStore
 from experiments import labels as lab
 from experiments.labels import cap, name, number, sentence, text
@@ -153,7 +153,7 @@ def _surcharge_bill(plants: ColumnStore, ctx: PlantContext) -> np.ndarray:
 def decide(paused: Paused, surcharges: bool = True, inspections: bool = True) -> np.ndarray:
     """Each plant's decision in the paused quarter, as simulated or without surcharges or inspections.
 
-    The model's own rule (:meth:`agents.firms.Plant.decide_investment`) runs
+    The model's own rule (:meth:`agents.plants.Plant.decide_investment`) runs
     on a copy of the plants as they were when they decided. Without surcharges, a plant
     pays none now or after an upgrade, and expects the profit it made plus the surcharge
     it no longer pays. Without inspections, no plant expects a forced closure.

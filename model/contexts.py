@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.firms import GrowthContext, PlantContext
+from agents.growth_firms import GrowthContext
+from agents.plants import PlantContext
 from agents.population import ColumnStore
 from model.calendar import N_QUARTERS
 from model.config import Params

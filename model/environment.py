@@ -10,7 +10,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from agents.firms import Dimension
+from agents.plants import Dimension
 from agents.population import ColumnStore
 
 

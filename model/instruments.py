@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from omegaconf import DictConfig
 
-from agents.firms import Dimension, ExitReason
+from agents.firms import ExitReason
 from agents.fund import YUAN_PER_BN, FundRules
 from agents.government import Instrument
+from agents.plants import Dimension
 from model.arrays import band_index
 from model.calendar import quarter_index
 from model.environment import Environment, StandardInForce

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 from omegaconf import DictConfig
 
-from agents.firms import Plant, PlantContext
+from agents.plants import Plant, PlantContext
 from agents.population import ColumnStore
 from model.arrays import band_index
 from model.calendar import N_QUARTERS, quarter_index, year_of

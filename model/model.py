@@ -12,7 +12,7 @@ One step is one quarter, 2018Q1 to 2022Q4, from a state calibrated to the end of
 
 Each phase's body lives with its submodel: market clearing in ``model.markets``, the
 title review in ``model.recognition``, the fund's pipeline in ``agents.fund``, the agents'
-rules in ``agents.firms``, the tallies in ``model.tallies``, the accounts in
+rules in ``agents.plants`` and ``agents.growth_firms``, the tallies in ``model.tallies``, the accounts in
 ``model.accounts``. The calibration, scenario, policy mix and targets come from the Hydra
 config in ``conf/``; called with no arguments the model builds full-scale Shandong under
 the as-enacted mix.
@@ -29,9 +29,11 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from agents.base import collector_paused, create_agents, remove_agents
-from agents.firms import ExitReason, Firm, GrowthFirm, Plant
+from agents.firms import ExitReason, Firm
 from agents.fund import YUAN_PER_BN, ConversionFund, FundBehaviour
 from agents.government import City, ProvincialGovernment, Regulator
+from agents.growth_firms import GrowthFirm
+from agents.plants import Plant
 from model import population
 from model.accounts import Accounts
 from model.calendar import N_QUARTERS, quarter_label

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.firms import FIRM_SCHEMA, MAX_RD_RATE, PLANT_SCHEMA, PlantContext
+from agents.growth_firms import FIRM_SCHEMA, MAX_RD_RATE
+from agents.plants import PLANT_SCHEMA, PlantContext
 from agents.population import ColumnStore
 from model.config import Params
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS

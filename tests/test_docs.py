@@ -17,7 +17,7 @@ one of the forms below and looked up; anything else is not code and is skipped.
   ``policy_mix.instruments.standards.start``).
 - ``group=option`` (``policy_mix=as_enacted``) names conf/group/option.yaml;
   ``key=value`` (``output.micro=true``) names the config key.
-- ``agents.firms.OvercapacityFirm``, ``mesa.Agent``, ``experiments.calibrate``: an importable
+- ``agents.plants.Plant``, ``mesa.Agent``, ``experiments.calibrate``: an importable
   module, then attributes. ``instruments.step_value``: the first part is a project module's
   last name. ``model.steps``, ``accounts.record(t)``: the first part is an instance of a
   class of the project's modules whose name ends with it (``ShandongModel``, ``Accounts``),
@@ -430,7 +430,7 @@ def test_the_checker_reads_the_forms_the_docs_use():
 def test_the_checker_catches_misspelt_names():
     misspelt = {
         "`ShandongModel.step`": "`ShandongModel.stepp`",
-        "`ConversionFund.select`": "`ConversionFund.selct`",
+        "`ConversionFund.invest_in_pipeline`": "`ConversionFund.invest_in_pipline`",
         "`model/population.py: entrants`": "`model/population.py: entrant`",
         "`.settle`": "`.setle`",
         "`calibration.economy.coal_generation_share`": "`calibration.economy.coal_generation_shares`",
@@ -448,5 +448,5 @@ def test_the_checker_catches_misspelt_names():
         assert right in MODEL_MD, right
         found = problems(MODEL_MD.replace(right, wrong, 1))
         assert len(found) == 1 and found[0].startswith(wrong), (wrong, found)
-    readme = section(README, "The model").replace("agents.firms.OvercapacityFirm", "agents.firms.OvercapacityFrim")
-    assert problems(readme) == ["`agents.firms.OvercapacityFrim`: neither code nor a config key"]
+    readme = section(README, "The model").replace("agents.plants.Plant", "agents.plants.Plnat")
+    assert problems(readme) == ["`agents.plants.Plnat`: neither code nor a config key"]

@@ -78,7 +78,7 @@ def test_the_funds_expected_ticket_is_its_ticket_for_a_median_firm(entrant_size)
 @pytest.mark.parametrize(("rd_weight", "expected"), [(0.0, 0), (10.0, 1)])
 def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, expected):
     """Two candidates: one more productive, one more R&D-intensive; the weight decides."""
-    from agents.firms import FIRM_SCHEMA
+    from agents.growth_firms import FIRM_SCHEMA
     from agents.population import ColumnStore
 
     firms = ColumnStore(FIRM_SCHEMA, 2)

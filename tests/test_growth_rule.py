@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from agents.firms import FIRM_SCHEMA, QUARTER_LAPLACE_SCALE, ExitReason, GrowthContext, GrowthFirm
+from agents.firms import ExitReason
+from agents.growth_firms import FIRM_SCHEMA, QUARTER_LAPLACE_SCALE, GrowthContext, GrowthFirm
 from agents.population import ColumnStore
 
 ROWS = 5000

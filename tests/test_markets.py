@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pytest
 
-from agents.firms import Plant
+from agents.plants import Plant
 from model import ShandongModel
 
 SCALE = 0.05

@@ -84,7 +84,7 @@ def test_unfound_plants_expect_closure_after_the_next_inspection_and_the_grace(q
     Risk is assessed after the quarter's inspection: an unflagged plant in an inspection
     quarter can be found two quarters on at the earliest, and closed two after that.
     """
-    from agents.firms import PLANT_SCHEMA
+    from agents.plants import PLANT_SCHEMA
     from agents.population import ColumnStore
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
@@ -108,7 +108,7 @@ def test_unfound_plants_expect_closure_after_the_next_inspection_and_the_grace(q
 
 def two_steel_plants(**columns):
     """Two identical steel plants (one segment) with the given column values, as a column store."""
-    from agents.firms import PLANT_SCHEMA
+    from agents.plants import PLANT_SCHEMA
     from agents.population import ColumnStore
 
     values = {
@@ -148,7 +148,7 @@ def plant_context(model, n, **changes):
 
 def test_a_replacement_is_valued_in_the_permitted_class():
     """An eliminated-class works that must replace its line saves the differential surcharge."""
-    from agents.firms import FIX_SCALE, Plant, _annuity
+    from agents.plants import FIX_SCALE, Plant, _annuity
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="none")
     eliminated = 0.5  # yuan/kWh on eliminated-class steel equipment
@@ -172,7 +172,7 @@ def test_a_replacement_is_valued_in_the_permitted_class():
 
 def test_an_upgrade_lifts_an_inspection_flag_only_if_the_plant_then_complies():
     """Both works were found over a 580 kgce/t quota; each completes an 8 % energy upgrade."""
-    from agents.firms import FIX_ENERGY, Dimension, Plant
+    from agents.plants import FIX_ENERGY, Dimension, Plant
     from model.environment import StandardInForce
 
     model = ShandongModel(seed=0, scale=0.02, policy_mix="none")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agents.firms import PLANT_SCHEMA
+from agents.plants import PLANT_SCHEMA
 from agents.population import ColumnStore
 from model.config import compose, resolved
 from model.environment import Environment
