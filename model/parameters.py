@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, Node, OmegaConf
 
 from model.data import databook, resolve_data_dir
 
@@ -68,9 +68,10 @@ def numeric_leaves(cfg: DictConfig) -> Iterator[tuple[str, Any, Any]]:
     def walk(node: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         if isinstance(node, DictConfig):
             for key in node:
-                yield from walk(node._get_node(key), f"{path}.{key}" if path else str(key))
+                yield from walk(node._get_node(key), f"{path}.{key!s}" if path else str(key))
         elif isinstance(node, ListConfig):
-            items = [node._get_node(i) for i in range(len(node))]
+            # An index of the list: _get_node returns its Node (it is typed for slices and misses too).
+            items = [cast(Node, node._get_node(i)) for i in range(len(node))]
             raw = [item._value() for item in items]
             resolved = OmegaConf.to_container(node, resolve=True)
             if raw and all(_is_number(v) or _is_sd(v) for v in raw):
@@ -100,9 +101,10 @@ def data_source(raw: Any, data_dir: str | None = None) -> tuple[str, str]:
     book = databook(str(resolve_data_dir(data_dir)))
     parts, units = [], []
     for item in items:
-        if not _is_sd(item):
+        match = _SD.match(item) if isinstance(item, str) else None
+        if match is None:
             continue
-        key, year = _SD.match(item).groups()
+        key, year = match.groups()
         figure = book.figure(key, year.strip() if year else None)
         parts.append(f"data: {key} ({figure.year}), {figure.source_title} <{figure.source_url}>")
         units.append(figure.unit)
@@ -129,7 +131,7 @@ def describe(cfg: DictConfig) -> list[Described]:
     ``source`` is empty when neither the registry nor the tables give one.
     """
     from model.calibration import resolve, table_cells
-    from model.config import as_params
+    from model.params import as_params
 
     registry = load_registry()
     rows = []

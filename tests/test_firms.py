@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from model import ShandongModel
-from model.config import GROWTH_SECTORS, compose
+from model.config import compose
+from model.names import GROWTH_SECTORS
 
 SCALE = 0.02
 
@@ -101,8 +102,8 @@ def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, 
 
 
 def test_the_rd_signal_weight_is_validated():
-    from model.config import validate
     from model.errors import ConfigError
+    from model.validation import validate
 
     with pytest.raises(ConfigError, match=r"calibration\.fund\.rd_signal_weight"):
         validate(compose(["calibration.fund.rd_signal_weight=-1"]))
