@@ -9,8 +9,10 @@ The config has four independent parts, as in EMA Workbench:
 
 Because the dataclasses are registered in Hydra's ConfigStore (:func:`register_configs`),
 a typo or a wrong type fails when the config is composed; :mod:`model.validation` checks
-what types cannot. Units are given in each field's comment; the parameter registry
-(``model/registry/parameters.csv``) holds every value's unit and source.
+what types cannot. A field's comment says what the value means; its unit and source are
+declared once, in the parameter registry (``model/registry/parameters.csv``) or in the
+``unit`` and ``source`` columns of the calibration tables, and :func:`model.parameters.describe`
+joins them to every value.
 """
 
 from __future__ import annotations
@@ -61,36 +63,36 @@ class OvercapacitySectorConfig:
     unit: str = MISSING  # indicator unit of capacity and output
     base_units_per_unit: float = MISSING  # base units of output per year per indicator unit
     firms: int = MISSING  # plants at full scale
-    capacity: float = MISSING  # end-2017 capacity [unit]
-    output: float = MISSING  # 2017 output [unit, annual rate]
-    price: float = MISSING  # 2017 price [yuan per base unit]
-    nonenergy_cost: float = MISSING  # materials and other variable cost [yuan per base unit]
-    fuel_intensity: float = MISSING  # direct fuel use [kgce per base unit]
-    power_intensity: float = MISSING  # electricity use [kWh per base unit]
-    fuel_price: float = MISSING  # [yuan per kgce]
+    capacity: float = MISSING  # end-2017 capacity
+    output: float = MISSING  # 2017 output, at an annual rate
+    price: float = MISSING  # 2017 price
+    nonenergy_cost: float = MISSING  # materials and other variable cost
+    fuel_intensity: float = MISSING  # direct fuel use
+    power_intensity: float = MISSING  # electricity use
+    fuel_price: float = MISSING  # price of the direct fuel
     coal_share: float = MISSING  # fraction of direct fuel that is coal
-    tariff: float = MISSING  # electricity price before surcharges [yuan/kWh]
+    tariff: float = MISSING  # electricity price before surcharges
     quota_fuel_weight: float = MISSING  # weight of fuel in the quota metric
     quota_power_weight: float = MISSING  # weight of electricity in the quota metric
-    energy_quota: float = MISSING  # unit energy-consumption quota, 2017 [quota unit]
+    energy_quota: float = MISSING  # unit energy-consumption quota, 2017, in quota_unit
     quota_unit: str = MISSING
     demand_elasticity: float = MISSING  # price elasticity of demand for Shandong's output
     supply_steepness: float = MISSING  # utilisation response to the price-cost margin
     size_sigma: float = MISSING  # lognormal sigma of plant capacity
     intensity_sigma: float = MISSING  # lognormal sigma of fuel and power intensity
     workers_per_unit: float = MISSING  # persons per indicator unit of capacity
-    wage: float = MISSING  # [yuan per worker-year]
-    capital_per_unit: float = MISSING  # book assets [bn yuan per indicator unit of capacity]
+    wage: float = MISSING
+    capital_per_unit: float = MISSING  # book assets per unit of capacity
     debt_ratio: float = MISSING  # mean debt / assets
     cash_to_revenue: float = MISSING  # cash holdings / annual revenue
     ule_unmet_shares: list[float] = MISSING  # fraction of plants with 0..3 emission criteria unmet
     safety_gap_mean: float = MISSING  # mean gap to the safety/product standard, in [0, 1]
     equipment_class_shares: list[float] = MISSING  # fraction of plants: permitted, restricted, eliminated
-    upgrade_cost: float = MISSING  # energy upgrade [bn yuan per indicator unit of capacity]
+    upgrade_cost: float = MISSING  # cost of an energy upgrade per unit of capacity
     upgrade_gain: float = MISSING  # fraction cut in fuel and power intensity by an upgrade
-    ule_retrofit_cost: float = MISSING  # per criterion [bn yuan per unit of capacity]
-    safety_fix_cost: float = MISSING  # closing the whole safety gap [bn yuan per unit]
-    replacement_cost: float = MISSING  # new compliant line [bn yuan per unit of capacity]
+    ule_retrofit_cost: float = MISSING  # cost of meeting one emission criterion, per unit of capacity
+    safety_fix_cost: float = MISSING  # cost of closing the whole safety gap per unit of capacity
+    replacement_cost: float = MISSING  # cost of a new compliant line per unit of capacity
     salvage_share: float = MISSING  # fraction of book assets recovered on exit
     segments: dict[str, SegmentConfig] = MISSING
     city_weights: dict[str, float] = field(default_factory=dict)  # empty: by GDP share
@@ -103,11 +105,11 @@ class GrowthSectorConfig:
     emerging: bool = MISSING  # one of the five emerging industries
     manufacturing: bool = MISSING  # eligible for national single-champion recognition
     firms: int = MISSING  # firms at full scale
-    value_added: float = MISSING  # 2017 [bn yuan]
+    value_added: float = MISSING  # 2017
     va_ratio: float = MISSING  # value added / revenue
     size_sigma: float = MISSING  # lognormal sigma of revenue
     growth_sigma: float = MISSING  # std of idiosyncratic annual log growth
-    labour_productivity: float = MISSING  # [10k yuan value added per worker]
+    labour_productivity: float = MISSING  # value added per worker
     rd_rate: float = MISSING  # mean R&D spending / revenue
     rd_sigma: float = MISSING  # lognormal sigma of R&D intensity
     new_economy_share: float = MISSING  # fraction of 2017 value added in the new economy
@@ -115,7 +117,7 @@ class GrowthSectorConfig:
     capital_output: float = MISSING  # capital needed per yuan of extra annual revenue
     debt_ratio: float = MISSING  # mean debt / assets
     cash_to_revenue: float = MISSING  # cash / annual revenue
-    energy_intensity: float = MISSING  # [tce per 10k yuan value added]
+    energy_intensity: float = MISSING  # energy use per value added
     coal_share: float = MISSING  # fraction of energy that is coal
     valuation_multiple: float = MISSING  # enterprise value / revenue of a young firm
     core_city_bonus: float = MISSING  # weight multiplier of the three cores when placing firms
@@ -125,11 +127,11 @@ class GrowthSectorConfig:
 class GazelleRule:
     """Shandong's gazelle recognition (鲁工信发〔2020〕8号)."""
 
-    revenue_floors: list[float] = MISSING  # lower edges of revenue bands [bn yuan]
+    revenue_floors: list[float] = MISSING  # lower edges of revenue bands
     growth_thresholds: list[float] = MISSING  # 2-yr revenue CAGR needed in each band
     rd_rate_large: float = MISSING  # R&D / revenue needed when revenue >= large_revenue
     rd_rate_small: float = MISSING  # R&D / revenue needed otherwise
-    large_revenue: float = MISSING  # [bn yuan]
+    large_revenue: float = MISSING  # revenue from which rd_rate_large applies
     max_debt_ratio: float = MISSING
     min_age_years: float = MISSING
 
@@ -138,7 +140,7 @@ class GazelleRule:
 class HighTechRule:
     """National high-tech enterprise recognition (R&D intensity by revenue band)."""
 
-    revenue_floors: list[float] = MISSING  # [bn yuan]
+    revenue_floors: list[float] = MISSING  # lower edges of revenue bands
     rd_thresholds: list[float] = MISSING  # R&D / revenue needed in each band
     min_tech_share: float = MISSING  # high-tech products' share of revenue
 
@@ -147,7 +149,7 @@ class HighTechRule:
 class UnicornRule:
     """Unicorn: valuation at or above 1 bn USD, founded no more than ten years ago."""
 
-    valuation: float = MISSING  # [bn yuan]
+    valuation: float = MISSING
     max_age_years: float = MISSING
 
 
@@ -175,10 +177,10 @@ class BehaviourConfig:
     """Firm behaviour shared across sectors."""
 
     horizon_quarters: int = MISSING  # look-ahead of upgrade / exit decisions
-    discount_rate: float = MISSING  # annual
+    discount_rate: float = MISSING
     upgrade_lag_quarters: int = MISSING  # quarters from decision to lower intensity
     max_debt_ratio: float = MISSING  # borrowing limit: debt / assets
-    interest_rate: float = MISSING  # annual
+    interest_rate: float = MISSING
     tax_rate: float = MISSING
     innovation_rate: float = MISSING  # quarterly jump probability per unit of R&D intensity
     innovation_jump: float = MISSING  # log productivity gain of an innovation
@@ -189,12 +191,12 @@ class BehaviourConfig:
     entrant_size: float = MISSING  # entrant revenue / sector median 2017 revenue (grown at trend)
     entrant_new_economy_share: float = MISSING
     fund_rd_uplift: float = MISSING  # relative rise of R&D intensity after fund equity
-    soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants, in quarters
+    soe_exit_reluctance: float = MISSING  # loss tolerance of state-owned plants
     soe_share: float = MISSING  # fraction of overcapacity plants that are state owned
-    severance_years: float = MISSING  # severance paid on closure, in years of wages
+    severance_years: float = MISSING  # severance paid on closure
     expectation_weight: float = MISSING  # weight of the latest quarter in expected profit
     best_practice: float = MISSING  # lowest reachable intensity / 2017 sector mean
-    maintenance_rate: float = MISSING  # maintenance spending / book assets, annual
+    maintenance_rate: float = MISSING  # maintenance spending / book assets
     replacement_ratio: float = MISSING  # new capacity per unit replaced (capacity replacement)
 
 
@@ -202,17 +204,17 @@ class BehaviourConfig:
 class RestOfEconomyConfig:
     """The economy outside the 16 modelled sectors, calibrated as the 2017 residual."""
 
-    labour_productivity_2017: float = MISSING  # GDP per worker [10k yuan]
+    labour_productivity_2017: float = MISSING  # GDP per worker
     rd_intensity_2017: float = MISSING  # R&D / GDP
     new_economy_share_2017: float = MISSING  # new-economy VA / GDP
     high_tech_output_share_2017: float = MISSING  # of above-size industrial output
     industrial_output_ratio: float = MISSING  # industrial gross output / industrial VA
-    energy_2017: float = MISSING  # total energy consumption [Mtce]
-    coal_2017: float = MISSING  # total coal consumption [Mt]
-    gdp_2017: float = MISSING  # [bn yuan]
-    industrial_va_2017: float = MISSING  # [bn yuan]
+    energy_2017: float = MISSING  # total energy consumption
+    coal_2017: float = MISSING  # total coal consumption
+    gdp_2017: float = MISSING
+    industrial_va_2017: float = MISSING
     gdp_growth_2017: float = MISSING  # year on year, for the first growth figure
-    coal_per_tce: float = MISSING  # t raw coal per tce
+    coal_per_tce: float = MISSING  # raw coal in a unit of standard coal
     coal_generation_share: float = MISSING  # share of extra power demand met by coal plants
 
 
@@ -222,8 +224,8 @@ class FundBehaviourConfig:
 
     deployment_rate_before_reform: float = MISSING  # share of idle money invested per quarter
     deployment_rate_after_reform: float = MISSING  # the same after the 2019 governance reform
-    screening_noise: float = MISSING  # std of the fund's error on firm quality [signal units]
-    rd_signal_weight: float = MISSING  # weight of R&D intensity in the quality signal [per unit of intensity]
+    screening_noise: float = MISSING  # std of the fund's error on firm quality
+    rd_signal_weight: float = MISSING  # weight of R&D intensity in the quality signal
     co_investment: float = MISSING  # social capital per fund yuan, at project level
 
 
@@ -270,7 +272,7 @@ class ScenarioConfig:
     roe_labour_productivity_growth: float = MISSING
     roe_energy_intensity_change: float = MISSING  # annual relative change (rest of economy and growth firms)
     roe_coal_share_change: float = MISSING  # annual relative change (rest of economy and growth firms)
-    roe_new_economy_drift: float = MISSING  # annual rise of the new-economy share [fraction]
+    roe_new_economy_drift: float = MISSING  # annual rise of the new-economy share
     power_demand_growth: float = MISSING  # annual growth of coal-fired power demand
     firm_labour_productivity_growth: float = MISSING  # annual trend in the ten strong industries
     firm_rd_drift: float = MISSING  # annual relative rise of firms' R&D intensity
@@ -282,8 +284,8 @@ class SteelDifferentialPricingConfig:
     """National differential electricity price for restricted / eliminated steel plants."""
 
     start: str = MISSING
-    restricted: float = MISSING  # [yuan/kWh]
-    eliminated: float = MISSING  # [yuan/kWh]
+    restricted: float = MISSING  # surcharge on the electricity of restricted plants
+    eliminated: float = MISSING  # surcharge on the electricity of eliminated plants
 
 
 @dataclass
@@ -291,8 +293,8 @@ class AluminiumTieredPricingConfig:
     """Shandong's tiered price for electrolytic aluminium by AC kWh per tonne."""
 
     start: str = MISSING
-    thresholds: list[float] = MISSING  # tier lower edges [kWh/t]
-    surcharges: list[float] = MISSING  # surcharge in each tier [yuan/kWh]
+    thresholds: list[float] = MISSING  # tier lower edges of AC electricity use per tonne
+    surcharges: list[float] = MISSING  # surcharge in each tier
 
 
 @dataclass
@@ -301,8 +303,8 @@ class OverQuotaPricingConfig:
 
     start: str = MISSING
     sectors: list[str] = MISSING
-    bands: list[float] = MISSING  # upper edges of excess over quota [fraction]
-    surcharges: list[float] = MISSING  # one more than bands [yuan/kWh]
+    bands: list[float] = MISSING  # upper edges of the excess over the quota, relative to it
+    surcharges: list[float] = MISSING  # one more than bands
 
 
 @dataclass
@@ -310,7 +312,7 @@ class UltraLowEmissionPricingConfig:
     """Steel ultra-low-emission surcharge by number of criteria unmet (鲁发改价格〔2021〕)."""
 
     start: str = MISSING
-    surcharges: list[float] = MISSING  # for 1, 2, 3 criteria unmet [yuan/kWh]
+    surcharges: list[float] = MISSING  # for 1, 2, 3 criteria unmet
 
 
 @dataclass
@@ -318,8 +320,8 @@ class ConversionFundConfig:
     """The new-old driver conversion fund: guide fund, parent funds, sub-funds."""
 
     start: str = MISSING
-    guide_fund: float = MISSING  # provincial guide fund [bn yuan]
-    subscribed_target: float = MISSING  # sub-fund commitments to reach [bn yuan]
+    guide_fund: float = MISSING  # provincial guide fund
+    subscribed_target: float = MISSING  # sub-fund commitments to reach
     subscription_end: str = MISSING  # quarter by which the target is subscribed
     government_share: float = MISSING  # government money / project fund (cap 0.5)
     provincial_share: float = MISSING  # provincial money / project fund (cap 0.2)
@@ -332,7 +334,7 @@ class ConversionFundConfig:
     selection: str = MISSING  # quality | random
     pipeline_multiple: float = MISSING  # firms screened per deal
     ticket_to_revenue: float = MISSING  # investment per deal / firm annual revenue
-    max_ticket: float = MISSING  # [bn yuan]
+    max_ticket: float = MISSING  # largest investment in one firm
     max_stake: float = MISSING  # largest equity stake the fund takes in a firm
 
 
@@ -369,7 +371,7 @@ class SteelRelocationConfig:
     swap_ratio: float = MISSING  # new capacity per unit retired
     destinations: dict[str, float] = MISSING  # city -> share of rebuilt capacity
     construction_quarters: int = MISSING
-    exit_compensation: float = MISSING  # fiscal award [yuan per tonne retired]
+    exit_compensation: float = MISSING  # fiscal award per tonne of capacity retired
 
 
 @dataclass
@@ -378,7 +380,7 @@ class WorkerResettlementConfig:
 
     start: str = MISSING
     rate: float = MISSING  # share of unsettled workers resettled per quarter
-    subsidy: float = MISSING  # [yuan per worker resettled]
+    subsidy: float = MISSING  # spending per worker resettled
 
 
 @dataclass
