@@ -93,7 +93,7 @@ def check_known_keys(node: Any, path: str = "") -> None:
     if not isinstance(node, DictConfig):
         return
     schema = OmegaConf.get_type(node)
-    if schema is not None and dataclasses.is_dataclass(schema):
+    if dataclasses.is_dataclass(schema):
         fields = [f.name for f in dataclasses.fields(schema)]
         for key in node:
             _check(
