@@ -22,13 +22,10 @@ from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 
-from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS  # noqa: F401  (see below)
 from model.params import Params, as_params
 from model.schema import CONF_DIR, register_configs
 from model.validation import validate
 
-# The sector names stay importable from here only until the lead's modules (model.py, accounts.py,
-# instruments.py, world.py) take them from model.names; the next commit removes them.
 __all__ = ["CONF_DIR", "Params", "as_params", "compose", "resolved", "to_container"]
 
 
