@@ -13,7 +13,8 @@ What the config may hold lives in the modules this one joins:
   which builds it);
 * :mod:`model.names`: the sector names, and the other names a config may use.
 
-The parameter registry (``model/registry/parameters.csv``) holds every value's unit and source.
+Every value's unit and source is in the parameter registry (``model/registry/parameters.csv``)
+or in the calibration tables (see :mod:`model.schema`).
 """
 
 from __future__ import annotations
