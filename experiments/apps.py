@@ -22,8 +22,8 @@ from typing import Any
 from omegaconf import MISSING, DictConfig
 
 from experiments.outputs import write_atomic
-from model.config import Config, register_configs
 from model.errors import ConfigError
+from model.schema import Config, register_configs
 
 
 @dataclass

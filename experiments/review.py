@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 from experiments import fonts
 from experiments import labels as lab
 from experiments.labels import cap, join, name, number, probability, sentence, text
-from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.targets import evaluate
 
 fonts.use_cjk_font()

@@ -28,8 +28,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import outputs, progress
-from model.config import register_configs
 from model.errors import ConfigError
+from model.schema import register_configs
 
 register_configs()
 

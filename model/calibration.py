@@ -12,7 +12,7 @@
 Tables are read once per process. Individual values stay overridable from the command
 line, e.g. ``+calibration.overcapacity.steel.capacity=90`` or
 ``+calibration.growth.next_gen_it.rd_rate=0.03``: the overrides are applied on top of the
-tables and checked against the same schema (``model.config``) before any simulation.
+tables and checked against the same schema (``model.schema``) before any simulation.
 """
 
 from __future__ import annotations
@@ -26,18 +26,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from model.config import (
-    CONF_DIR,
-    GROWTH_SECTORS,
-    OVERCAPACITY_SECTORS,
-    CityConfig,
-    GrowthSectorConfig,
-    OvercapacitySectorConfig,
-    Params,
-    SegmentConfig,
-)
 from model.data import databook, resolve_data_dir
 from model.errors import ConfigError, one_of
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.params import Params
+from model.schema import CONF_DIR, CityConfig, GrowthSectorConfig, OvercapacitySectorConfig, SegmentConfig
 
 TABLES = ("cities.csv", "overcapacity.csv", "growth.csv", "segments.csv", "city_weights.csv")
 # Columns every table must have (the sector tables also need one column per sector).
@@ -48,6 +41,9 @@ KEY_COLUMNS = {
     "segments.csv": ("sector", "segment"),
     "city_weights.csv": ("city",),
 }
+# {block: {item: {field: Cell}}}; an overcapacity sector's ``segments`` field holds
+# {segment: {field: Cell}} and its ``city_weights`` field {city: Cell}.
+Cells = dict[str, dict[str, dict[str, Any]]]
 _SD = re.compile(r"^sd:([A-Za-z0-9_]+)(?:,\s*(\S+))?$")
 
 
@@ -86,14 +82,14 @@ def read_tables(folder: Path) -> dict[str, list[dict[str, str]]]:
     return _read(str(folder), stamp)
 
 
-def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> dict[str, dict[str, dict[str, Cell]]]:
+def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> Cells:
     """Table cells as {block: {item: {field: Cell}}} (blocks: cities, overcapacity, growth)."""
     for file, columns in KEY_COLUMNS.items():
         header = list(tables[file][0]) if tables[file] else []
         absent = [column for column in columns if column not in header]
         if absent:
             raise ConfigError(f"{folder.name}/{file}", f"columns {header}", f"a table with a column {absent[0]!r}")
-    out: dict[str, dict[str, dict[str, Cell]]] = {"cities": {}, "overcapacity": {}, "growth": {}}
+    out: Cells = {"cities": {}, "overcapacity": {}, "growth": {}}
     for row in tables["cities.csv"]:
         out["cities"][row["city"]] = {k: Cell(v) for k, v in row.items() if k != "city"}
     for block, names, file in (
@@ -251,7 +247,7 @@ def resolve(cal: Mapping[str, Any], data_dir: str | None = None) -> Params:
     return out
 
 
-def table_cells(cal: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Cell]]]:
+def table_cells(cal: Mapping[str, Any]) -> Cells:
     """Cells of a calibration's tables, for the parameter registry and the README."""
     folder = table_dir(str(cal["tables"]))
     return cells(read_tables(folder), folder)

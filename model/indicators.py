@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model.calendar import N_QUARTERS, quarter_end
-from model.config import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS
 
 REGISTRY = Path(__file__).resolve().parent / "registry" / "indicators.csv"
 SECTOR_SCOPES = {
@@ -120,7 +120,7 @@ class Recorder:
 
     def table(self, last_quarter: int = N_QUARTERS) -> pd.DataFrame:
         """The tidy table of all series up to ``last_quarter``."""
-        quarters = np.arange(last_quarter + 1)
+        quarters = range(last_quarter + 1)
         n_series = len(self.series)
         ids, sectors, cities, units = (np.array(col, dtype=object) for col in zip(*self.series, strict=True))
         dates = pd.to_datetime([quarter_end(q) for q in quarters])

@@ -1,8 +1,10 @@
-"""Names everyone needs: the sectors of the model, in the order every per-sector array follows.
+"""Names everyone needs: the sectors, in the order every per-sector array follows, and config words.
+
+The config words are what a standard rule may bound and how the fund may select firms.
 
 The ground floor of ``model/``: it imports nothing of the project, so that the schema,
-the calibration tables, the indicator registry, the world and the accounts can all
-use it without importing one another.
+the validation, the calibration tables, the indicator registry, the world and the
+accounts can all use it without importing one another.
 """
 
 from __future__ import annotations
@@ -29,3 +31,8 @@ GROWTH_SECTORS = (
 )
 SECTORS = OVERCAPACITY_SECTORS + GROWTH_SECTORS
 N_OVERCAPACITY, N_GROWTH = len(OVERCAPACITY_SECTORS), len(GROWTH_SECTORS)
+
+# What a standard rule may bound (policy_mix.instruments.standards.rules.*.dimension).
+STANDARD_DIMENSIONS = ("plant_scale", "energy_quota", "emission", "safety")
+# How the conversion fund picks among screened firms (policy_mix.instruments.conversion_fund.selection).
+SELECTION_RULES = ("quality", "random")

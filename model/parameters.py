@@ -136,7 +136,7 @@ def describe(cfg: DictConfig) -> list[Described]:
     ``source`` is empty when neither the registry nor the tables give one.
     """
     from model.calibration import resolve, table_cells
-    from model.config import as_params
+    from model.params import as_params
 
     registry = load_registry()
     rows = []

@@ -423,7 +423,7 @@ def test_the_readme_model_section_names_what_exists():
 def test_the_checker_reads_the_forms_the_docs_use():
     spans = code_spans(MODEL_MD)
     assert len(spans) > 500
-    assert "model/config.py: OVERCAPACITY_SECTORS, GROWTH_SECTORS" in spans  # split over two lines
+    assert "model/names.py: OVERCAPACITY_SECTORS, GROWTH_SECTORS" in spans  # split over two lines
     assert "ShandongModel.step" in spans and ".settle" in spans and "...standards.pace" in spans
 
 

@@ -103,8 +103,8 @@ def test_the_funds_quality_signal_weighs_rd_by_the_calibrated_weight(rd_weight, 
 
 
 def test_the_rd_signal_weight_is_validated():
-    from model.config import validate
     from model.errors import ConfigError
+    from model.validation import validate
 
     with pytest.raises(ConfigError, match=r"calibration\.fund\.rd_signal_weight"):
         validate(compose(["calibration.fund.rd_signal_weight=-1"]))

@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
-from model.config import CONF_DIR, GROWTH_SECTORS, OVERCAPACITY_SECTORS, compose
+from model.config import CONF_DIR, compose
 from model.data import PROJECT_ROOT
 from model.indicators import INDICATORS
+from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.parameters import describe
 
 MIXES = sorted(p.stem for p in (CONF_DIR / "policy_mix").glob("*.yaml"))

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 
 from experiments import collect, fonts, labels, review
 from experiments.report import describe_failure
-from model.config import SECTORS
 from model.data import PROJECT_ROOT
+from model.names import SECTORS
 
 DATE = pd.Timestamp("2022-12-31")
 START = pd.Timestamp("2017-12-31")
