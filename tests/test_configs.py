@@ -42,3 +42,11 @@ def test_every_instrument_file_is_used_by_a_mix():
         used |= {name for name, value in cfg.policy_mix.instruments.items() if value is not None}
     files = {p.stem for p in Path(CONF_DIR / "instrument").glob("*.yaml")}
     assert files <= used
+
+
+def test_the_config_names_the_standard_dimensions_the_plants_know():
+    """Validation checks dimension names without importing the agents; both lists must be the same set."""
+    from agents.plants import Dimension
+    from model.names import STANDARD_DIMENSIONS
+
+    assert sorted(STANDARD_DIMENSIONS) == sorted(d.label for d in Dimension)
