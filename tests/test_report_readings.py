@@ -13,8 +13,13 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from experiments import collect, fonts, labels, review
-from experiments.report import describe_failure
+from experiments.reports import fonts, labels, review
+from experiments.reports.render import describe_failure
+from experiments.reports.review.display import panels, png
+from experiments.reports.review.jobs_map import CITY_POSITIONS
+from experiments.reports.review.sweep import SERIES
+from experiments.reports.review.words import target_reading
+from experiments.sweeps import collect
 from model.config import SECTORS
 from model.data import PROJECT_ROOT
 
@@ -44,10 +49,10 @@ def test_labels_cover_the_models_names():
     assert len(cities) == 16
     for city in cities:
         assert table[f"city.{city['city']}"]["zh"] == city["name_zh"]
-        assert city["city"] in review.CITY_POSITIONS
+        assert city["city"] in CITY_POSITIONS
     for mix in (PROJECT_ROOT / "conf" / "policy_mix").glob("*.yaml"):
         assert f"mix.{mix.stem}" in table
-    for indicator in review.SERIES:
+    for indicator in SERIES:
         assert f"indicator.{indicator}" in table
     heading_keys = {key for key in table if key.startswith("heading.")}
     assert {"heading.headline", "heading.fund", "heading.jobs", "heading.fiscal"} <= heading_keys
@@ -94,7 +99,7 @@ def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) ->
     }
     mixes = {ENACTED: "as_enacted", NONE: "none"}
     runs, series, card = [], [], []
-    cities = list(review.CITY_POSITIONS)
+    cities = list(CITY_POSITIONS)
     for group, values in steel.items():
         for seed, value in enumerate(values):
             run = f"{group}/seed={seed}"
@@ -172,7 +177,7 @@ def test_target_reading_in_english():
     assert sweep.reference == ENACTED and sweep.label(NONE) == "no programme"
     # 9 of 10 seeds at or below 70 Mt: Wilson 95 % interval 0.596-0.982; median (62 + 62.2) / 2,
     # 5th percentile 60 + 0.45 x 0.5, 95th 63.5 + 0.55 x 7.5 (linear interpolation)
-    assert review.target_reading(sweep, "crude_steel_output") == (
+    assert target_reading(sweep, "crude_steel_output") == (
         "Under as enacted, steel output in 2022 is 62.1 Mt/yr (90 % band 60.2–67.6), within the 2022 cap "
         "of 70 Mt/yr in 90 % of seeds (Wilson 95 % CI 60–98 %)."
     )
@@ -182,7 +187,7 @@ def test_target_reading_in_chinese_with_a_contrast():
     sweep = tiny_sweep("zh")
     other = sweep.contrast("crude_steel_output")
     assert other == NONE
-    assert review.target_reading(sweep, "crude_steel_output", other=other) == (
+    assert target_reading(sweep, "crude_steel_output", other=other) == (
         "在实际实施组合下，2022年钢铁产量为6,210万吨/年（90%区间6,020–6,760），不超过2022年上限7,000万吨/年的随机种子占90%"
         "（Wilson 95%置信区间60–98%）；在无政策下为7,220万吨/年，达标的随机种子占10%。"
     )
@@ -190,7 +195,7 @@ def test_target_reading_in_chinese_with_a_contrast():
 
 def test_reading_follows_the_data():
     better = {ENACTED: [60.0] * 10, NONE: [75.0] * 10}
-    text = review.target_reading(tiny_sweep(steel=better), "crude_steel_output")
+    text = target_reading(tiny_sweep(steel=better), "crude_steel_output")
     assert "is 60 Mt/yr (90 % band 60–60)" in text and "in 100 % of seeds (Wilson 95 % CI 72–100 %)" in text
 
 
@@ -217,7 +222,7 @@ def test_jobs_reading_and_table_from_city_values():
         "50.0 % of the released workers have been resettled."
     )
     assert item.table.iloc[0].tolist()[:2] == [6000, 3000] and item.table.index[0] == "Jinan"
-    assert item.figure is not None and review.png(item.figure)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert item.figure is not None and png(item.figure)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_reference_must_be_a_group():
@@ -268,7 +273,7 @@ def test_chinese_renders_with_the_cjk_font():
     assert found == str(fonts.cjk_font_path()) and found.endswith("NotoSansSC-Regular.otf")
     figure = Figure()
     figure.subplots().set_title("钢铁产量与2022年目标 (steel output)")
-    assert review.png(figure)[:4] == b"\x89PNG"  # a missing glyph would raise: warnings are errors
+    assert png(figure)[:4] == b"\x89PNG"  # a missing glyph would raise: warnings are errors
 
 
 def test_without_the_cjk_font_chinese_fails_loudly():
@@ -276,12 +281,12 @@ def test_without_the_cjk_font_chinese_fails_loudly():
         figure = Figure()
         figure.subplots().set_title("钢铁产量")
     with pytest.raises(UserWarning, match=r"Glyph \d+ .* missing from font"):
-        review.png(figure)
+        png(figure)
 
 
 def test_chart_labels_in_chinese():
     sweep = tiny_sweep("zh")
-    figure = review._panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
+    figure = panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend == ["实际实施组合", "无政策", "2022年目标", "90%的随机种子"]
     ax = figure.axes[0]

@@ -180,7 +180,3 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  ratio quarter / activation, median:         {median('ratio'):.3f}   [target <= 0.2]")
     if args.phases:
         print_phases(args.policy_mix)
-
-
-if __name__ == "__main__":
-    main()

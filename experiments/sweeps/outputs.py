@@ -275,7 +275,7 @@ def write_run(
             frame.to_parquet(staging / f"{name}.parquet", index=False)
             names.append(f"{name}.parquet")
         if plot:
-            from experiments.plots import overview
+            from experiments.sweeps.run_figure import overview
 
             overview(timeseries, card, summary, staging / "overview.png")
             names.append("overview.png")

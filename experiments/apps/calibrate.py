@@ -37,11 +37,11 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import apps
-from experiments.apps import EstimatedParameter, Moment
-from experiments.batch import Batch, RunResult, app_overrides, check_keys, config_value, read_values
+from experiments.apps import app
+from experiments.apps.app import EstimatedParameter, Moment
+from experiments.apps.batch import Batch, RunResult, app_overrides, check_keys, config_value, read_values
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf" / "calibration"
+CALIBRATION_DIR = app.CONF_DIR / "calibration"
 
 
 @dataclass
@@ -62,32 +62,32 @@ class CalibrateSettings:
     conf_dir: str | None = None
 
 
-apps.register_schema("calibrate", CalibrateSettings)
+app.register_schema("calibrate", CalibrateSettings)
 
 
 def check_settings(cfg: DictConfig) -> None:
     """Reject bad settings in one line, before any run."""
     s = cfg.calibrate
     for name in s.estimate:
-        apps.check(name in s.parameters, "calibrate.estimate", name, f"one of {', '.join(s.parameters)}")
+        app.check(name in s.parameters, "calibrate.estimate", name, f"one of {', '.join(s.parameters)}")
     for name in s.match:
-        apps.check(name in s.moments, "calibrate.match", name, f"one of {', '.join(s.moments)}")
+        app.check(name in s.moments, "calibrate.match", name, f"one of {', '.join(s.moments)}")
     parameters, moments = selected(s)
-    apps.check(len(parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
-    apps.check(len(moments) >= len(parameters), "calibrate.match", len(moments), "at least one moment per parameter")
+    app.check(len(parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
+    app.check(len(moments) >= len(parameters), "calibrate.match", len(moments), "at least one moment per parameter")
     for name in parameters:
         p = s.parameters[name]
-        apps.check(p.low < p.high, f"calibrate.parameters.{name}.high", p.high, f"a bound above low={p.low}")
+        app.check(p.low < p.high, f"calibrate.parameters.{name}.high", p.high, f"a bound above low={p.low}")
     check_keys(cfg, [s.parameters[n].key for n in parameters], "calibrate.parameters.*.key")
     for name in moments:
         m = s.moments[name]
-        apps.check(m.relative_sd > 0, f"calibrate.moments.{name}.relative_sd", m.relative_sd, "a number > 0")
-        apps.check(m.observed != 0, f"calibrate.moments.{name}.observed", m.observed, "a non-zero value")
-        apps.check(_period_ok(m.period), f"calibrate.moments.{name}.period", m.period, "a year 2018-2022 or a quarter")
-    apps.check(s.seeds >= 1, "calibrate.seeds", s.seeds, "an integer >= 1")
-    apps.check(s.popsize >= 2, "calibrate.popsize", s.popsize, "an integer >= 2")
-    apps.check(s.maxiter >= 1, "calibrate.maxiter", s.maxiter, "an integer >= 1")
-    apps.check(s.output.isidentifier(), "calibrate.output", s.output, "a name of letters, digits and _")
+        app.check(m.relative_sd > 0, f"calibrate.moments.{name}.relative_sd", m.relative_sd, "a number > 0")
+        app.check(m.observed != 0, f"calibrate.moments.{name}.observed", m.observed, "a non-zero value")
+        app.check(_period_ok(m.period), f"calibrate.moments.{name}.period", m.period, "a year 2018-2022 or a quarter")
+    app.check(s.seeds >= 1, "calibrate.seeds", s.seeds, "an integer >= 1")
+    app.check(s.popsize >= 2, "calibrate.popsize", s.popsize, "an integer >= 2")
+    app.check(s.maxiter >= 1, "calibrate.maxiter", s.maxiter, "an integer >= 1")
+    app.check(s.output.isidentifier(), "calibrate.output", s.output, "a name of letters, digits and _")
 
 
 def selected(settings: DictConfig) -> tuple[list[str], list[str]]:
@@ -294,7 +294,7 @@ def tables(fit: dict[str, Any]) -> tuple[Any, Any]:
 
 def calibration_file(cfg: DictConfig, fit: dict[str, Any], app_folder: Path) -> str:
     """The YAML of the estimated calibration: the base calibration plus the estimates."""
-    from experiments.outputs import code_version
+    from experiments.sweeps.outputs import code_version
 
     estimation = cfg.calibration.get("estimation") or {}
     base = estimation.get("base") or cfg.calibration.name
@@ -382,15 +382,15 @@ def figure(moments: Any, estimates: Any) -> Any:
     return fig
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="calibrate")
+@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="calibrate")
 def task(cfg: DictConfig) -> None:
     """The calibration app."""
-    apps.guarded("calibrate", lambda: calibrate(cfg))
+    app.guarded("calibrate", lambda: calibrate(cfg))
 
 
 def calibrate(cfg: DictConfig) -> None:
     """Estimate, then write the estimates, the fit and the calibration file."""
-    folder = apps.start(cfg, check_settings)
+    folder = app.start(cfg, check_settings)
     settings = cfg.calibrate
     parameters, moments = selected(settings)
     n_params = len(parameters)
@@ -403,17 +403,17 @@ def calibrate(cfg: DictConfig) -> None:
     batch = Batch(cfg, "calibrate", [*app_overrides("calibrate"), "output.plot=false"])
     fit = estimate(cfg, batch)
     estimates, moments = tables(fit)
-    apps.write_frame(folder / "estimates.csv", estimates)
-    apps.write_frame(folder / "moments.csv", moments)
+    app.write_frame(folder / "estimates.csv", estimates)
+    app.write_frame(folder / "moments.csv", moments)
     import pandas as pd
 
-    apps.write_frame(folder / "generations.csv", pd.DataFrame(fit["generations"]))
-    apps.save_figure(folder / "fit.png", figure(moments, estimates))
+    app.write_frame(folder / "generations.csv", pd.DataFrame(fit["generations"]))
+    app.save_figure(folder / "fit.png", figure(moments, estimates))
     text = calibration_file(cfg, fit, folder)
-    apps.write_text(folder / f"{settings.output}.yaml", text)
-    target = Path(settings.conf_dir) if settings.conf_dir else CONF_DIR
+    app.write_text(folder / f"{settings.output}.yaml", text)
+    target = Path(settings.conf_dir) if settings.conf_dir else CALIBRATION_DIR
     target.mkdir(parents=True, exist_ok=True)
-    apps.write_text(target / f"{settings.output}.yaml", text)
+    app.write_text(target / f"{settings.output}.yaml", text)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(estimates[["parameter", "estimate", "standard_error", "low", "high", "start"]].to_string(index=False))
         print(moments[["moment", "observed", "simulated", "relative_error"]].to_string(index=False))
@@ -424,5 +424,6 @@ def calibrate(cfg: DictConfig) -> None:
     print(f"calibrate: wrote {target / (settings.output + '.yaml')} and the fit into {folder}")
 
 
-if __name__ == "__main__":
-    apps.main("calibrate", task)
+def main() -> None:
+    """Entry point (``python -m experiments.calibrate``)."""
+    app.main("calibrate", task)

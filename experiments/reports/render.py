@@ -30,9 +30,9 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from traitlets import default
 
-from experiments import labels
-from experiments.outputs import write_atomic
-from experiments.review import SweepError, check_sweep
+from experiments.reports import labels
+from experiments.reports.review import SweepError, check_sweep
+from experiments.sweeps.outputs import write_atomic
 from model.data import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -255,7 +255,3 @@ def main(argv: list[str] | None = None) -> None:
     except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

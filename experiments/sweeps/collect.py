@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
-from experiments.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
+from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
 # the fan charts plot their quarterly paths.
@@ -90,7 +90,7 @@ def expected_runs(sweep_dir: Path) -> int | None:
     path = sweep_dir / "multirun.yaml"
     if not path.is_file():
         return None
-    from experiments.progress import expected_runs as count
+    from experiments.sweeps.progress import expected_runs as count
 
     return count(OmegaConf.load(path))
 
@@ -281,9 +281,9 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[
     card = collector.scorecard(table)
     write_atomic(sweep_dir / "scorecard.csv", lambda tmp: card.to_csv(tmp, index=False))
     if figures and not card.empty:
-        from experiments import sweep_plots
+        from experiments.sweeps import sweep_figures
 
-        sweep_plots.all_figures(
+        sweep_figures.all_figures(
             sweep_dir, card, table, collector.paths, collector.dates, FAN_INDICATORS, collector.targets
         )
     counts = table.status.value_counts().to_dict()
@@ -323,7 +323,3 @@ def main(argv: list[str] | None = None) -> None:
     if not args.sweep_dir.is_dir():
         raise SystemExit(f"error: SWEEP_DIR={str(args.sweep_dir)!r} is not allowed: expected an existing folder")
     collect(args.sweep_dir, figures=not args.no_figures)
-
-
-if __name__ == "__main__":
-    main()

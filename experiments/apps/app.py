@@ -12,7 +12,6 @@ model runs it launches go into ``runs/`` inside it (:mod:`experiments.batch`).
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,9 +20,13 @@ from typing import Any
 
 from omegaconf import MISSING, DictConfig
 
-from experiments.outputs import write_atomic
+from experiments.sweeps import errors
+from experiments.sweeps.outputs import write_atomic
 from model.config import Config, register_configs
+from model.data import PROJECT_ROOT
 from model.errors import ConfigError
+
+CONF_DIR = PROJECT_ROOT / "conf"  # the config tree of the runs and the apps (Hydra's config_path)
 
 
 @dataclass
@@ -109,33 +112,13 @@ def guarded(name: str, body: Callable[[], Any]) -> Any:
     A user mistake ends it with one line on stderr (exit status 2), and the app folder
     is removed if nothing but Hydra's records is in it.
     """
-    from experiments.outputs import remove_unfinished
-    from experiments.run import describe_error, fail
-
-    try:
-        return body()
-    except Exception as exc:
-        line = describe_error(exc, name)
-        if line is None:  # a bug, not a user mistake: keep the traceback
-            raise
-        remove_unfinished(app_dir())
-        fail(line)
+    return errors.guarded(body, app_dir(), name)
 
 
 def main(name: str, task: Callable[[], Any]) -> None:
     """Run a Hydra app, turning user mistakes into one line on stderr (exit status 2)."""
-    from experiments.run import describe_error, fail
-
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # let errors reach us, to print them as one line
     try:
-        task()
-    except SystemExit:
-        raise
+        errors.run_hydra(task, name)
     except KeyboardInterrupt:
         print("interrupted: start the app again with hydra.run.dir=<its folder> to resume", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:
-        line = describe_error(exc, name)
-        if line is None:
-            raise
-        fail(line)

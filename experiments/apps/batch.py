@@ -30,8 +30,8 @@ import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from experiments.outputs import COMPLETE, FAILED, write_atomic
-from experiments.progress import Reporter
+from experiments.sweeps.outputs import COMPLETE, FAILED, write_atomic
+from experiments.sweeps.progress import Reporter
 from model.errors import ConfigError
 
 Point = Mapping[str, float]
@@ -39,7 +39,7 @@ Point = Mapping[str, float]
 
 def job(cfg: DictConfig) -> None:
     """One run of a batch: the task function handed to the launcher (module level, so picklable)."""
-    from experiments.run import sweep_run
+    from experiments.sweeps.run import sweep_run
 
     hydra_cfg = HydraConfig.get()
     sweep_run(cfg, Path(hydra_cfg.runtime.output_dir).resolve(), Path(hydra_cfg.sweep.dir).resolve())

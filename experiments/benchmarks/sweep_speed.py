@@ -57,7 +57,7 @@ def direct_runs(work: Path) -> float:
     code = f"""
 import itertools, json, tempfile, time
 from pathlib import Path
-from experiments.run import simulate
+from experiments.sweeps.run import simulate
 from model.config import compose
 times = []
 for mix, seed in itertools.product({MIXES.split(",")!r}, range(10)):
@@ -153,7 +153,3 @@ def main(argv: list[str] | None = None) -> None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -40,9 +40,9 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from experiments import apps
-from experiments.apps import EstimatedParameter
-from experiments.batch import Batch, RunResult, app_overrides, check_keys, config_value
+from experiments.apps import app
+from experiments.apps.app import EstimatedParameter
+from experiments.apps.batch import Batch, RunResult, app_overrides, check_keys, config_value
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
 Evaluate = Callable[[np.ndarray, str], dict[str, np.ndarray]]  # points (rows), label -> output -> values
@@ -79,7 +79,7 @@ class SensitivitySettings:
     sobol: SobolSettings = field(default_factory=SobolSettings)
 
 
-apps.register_schema("sensitivity", SensitivitySettings)
+app.register_schema("sensitivity", SensitivitySettings)
 
 
 def problem(names: list[str], bounds: list[tuple[float, float]]) -> dict[str, Any]:
@@ -303,27 +303,27 @@ class TargetAttainment:
 def check_settings(cfg: DictConfig) -> None:
     """Reject bad settings in one line, before any run."""
     s = cfg.sensitivity
-    apps.check(s.method in METHODS, "sensitivity.method", s.method, f"one of {', '.join(METHODS)}")
-    apps.check(len(s.parameters) >= 2, "sensitivity.parameters", len(s.parameters), "at least two parameters")
+    app.check(s.method in METHODS, "sensitivity.method", s.method, f"one of {', '.join(METHODS)}")
+    app.check(len(s.parameters) >= 2, "sensitivity.parameters", len(s.parameters), "at least two parameters")
     for name, p in s.parameters.items():
-        apps.check(p.low < p.high, f"sensitivity.parameters.{name}.high", p.high, f"a bound above low={p.low}")
+        app.check(p.low < p.high, f"sensitivity.parameters.{name}.high", p.high, f"a bound above low={p.low}")
     check_keys(cfg, [p.key for p in s.parameters.values()], "sensitivity.parameters.*.key")
     known = set(cfg.targets.entries)
     for target in s.targets:
-        apps.check(target in known, "sensitivity.targets", target, f"one of {', '.join(sorted(known))}")
-    apps.check(s.seeds >= 1, "sensitivity.seeds", s.seeds, "an integer >= 1")
-    apps.check(0 < s.confidence < 1, "sensitivity.confidence", s.confidence, "a level in (0, 1)")
-    apps.check(s.resamples >= 10, "sensitivity.resamples", s.resamples, "an integer >= 10")
-    apps.check(s.morris.trajectories >= 2, "sensitivity.morris.trajectories", s.morris.trajectories, "an integer >= 2")
-    apps.check(
+        app.check(target in known, "sensitivity.targets", target, f"one of {', '.join(sorted(known))}")
+    app.check(s.seeds >= 1, "sensitivity.seeds", s.seeds, "an integer >= 1")
+    app.check(0 < s.confidence < 1, "sensitivity.confidence", s.confidence, "a level in (0, 1)")
+    app.check(s.resamples >= 10, "sensitivity.resamples", s.resamples, "an integer >= 10")
+    app.check(s.morris.trajectories >= 2, "sensitivity.morris.trajectories", s.morris.trajectories, "an integer >= 2")
+    app.check(
         s.morris.levels >= 2 and s.morris.levels % 2 == 0,
         "sensitivity.morris.levels",
         s.morris.levels,
         "an even integer >= 2",
     )
     n = int(s.sobol.base_samples)
-    apps.check(n >= 2 and n & (n - 1) == 0, "sensitivity.sobol.base_samples", n, "a power of 2 (Sobol sequence)")
-    apps.check(2 <= s.sobol.top <= len(s.parameters), "sensitivity.sobol.top", s.sobol.top, f"2..{len(s.parameters)}")
+    app.check(n >= 2 and n & (n - 1) == 0, "sensitivity.sobol.base_samples", n, "a power of 2 (Sobol sequence)")
+    app.check(2 <= s.sobol.top <= len(s.parameters), "sensitivity.sobol.top", s.sobol.top, f"2..{len(s.parameters)}")
 
 
 def figures(morris_table: Any, sobol_table: Any | None, folder: Any) -> None:
@@ -344,7 +344,7 @@ def figures(morris_table: Any, sobol_table: Any | None, folder: Any) -> None:
         fig.colorbar(image, ax=ax, label="Morris mu* / range of the probability")
         ax.set_title("Screening: effect of each input on the probability of meeting each target")
         fig.tight_layout()
-        apps.save_figure(folder / "morris.png", fig)
+        app.save_figure(folder / "morris.png", fig)
     if sobol_table is not None and len(sobol_table):
         table = sobol_table[sobol_table["output"].str.startswith("p_met:") & (sobol_table["ST"] > 0)]
         outputs = list(dict.fromkeys(table["output"]))
@@ -366,20 +366,20 @@ def figures(morris_table: Any, sobol_table: Any | None, folder: Any) -> None:
         axes.flat[0].legend(fontsize=7)
         fig.suptitle("Sobol indices of the probability of meeting each target (95 % intervals)")
         fig.tight_layout()
-        apps.save_figure(folder / "sobol.png", fig)
+        app.save_figure(folder / "sobol.png", fig)
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="sensitivity")
+@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="sensitivity")
 def task(cfg: DictConfig) -> None:
     """The sensitivity app."""
-    apps.guarded("sensitivity", lambda: analyse(cfg))
+    app.guarded("sensitivity", lambda: analyse(cfg))
 
 
 def analyse(cfg: DictConfig) -> None:
     """Screen, then compute Sobol indices; write the tables and figures."""
     import pandas as pd
 
-    folder = apps.start(cfg, check_settings)
+    folder = app.start(cfg, check_settings)
     s = cfg.sensitivity
     names = list(s.parameters)
     keys = {n: s.parameters[n].key for n in names}
@@ -402,18 +402,18 @@ def analyse(cfg: DictConfig) -> None:
     if s.method != "sobol":
         morris_table, pts = morris(problem(names, [bounds[n] for n in names]), model(names), s, int(s.sample_seed))
         points.append(pts)
-        apps.write_frame(folder / "morris.csv", morris_table)
+        app.write_frame(folder / "morris.csv", morris_table)
         varied = top_parameters(morris_table, names, int(s.sobol.top))
         print(f"sensitivity: Morris screening selects {', '.join(varied)}", flush=True)
     if s.method != "morris":
         sobol_table, pts = sobol(problem(varied, [bounds[n] for n in varied]), model(varied), s, int(s.sample_seed))
         points.append(pts)
-        apps.write_frame(folder / "sobol.csv", sobol_table)
-    apps.write_frame(folder / "points.csv", pd.concat(points, ignore_index=True))
+        app.write_frame(folder / "sobol.csv", sobol_table)
+    app.write_frame(folder / "points.csv", pd.concat(points, ignore_index=True))
 
     all_points = pd.concat(points, ignore_index=True)
     ranking = drivers(morris_table, sobol_table, all_points)
-    apps.write_frame(folder / "drivers.csv", ranking)
+    app.write_frame(folder / "drivers.csv", ranking)
     figures(morris_table, sobol_table, folder)
     print(summary(ranking))
     print(f"sensitivity: results in {folder}")
@@ -433,5 +433,6 @@ def summary(ranking: Any) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    apps.main("sensitivity", task)
+def main() -> None:
+    """Entry point (``python -m experiments.sensitivity``)."""
+    app.main("sensitivity", task)

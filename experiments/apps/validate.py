@@ -34,9 +34,9 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from experiments import apps
-from experiments.apps import Moment
-from experiments.batch import Batch, RunResult, app_overrides, read_values
+from experiments.apps import app
+from experiments.apps.app import Moment
+from experiments.apps.batch import Batch, RunResult, app_overrides, read_values
 
 
 @dataclass
@@ -51,18 +51,18 @@ class ValidateSettings:
     min_top1_share: float = 0.2
 
 
-apps.register_schema("validate", ValidateSettings)
+app.register_schema("validate", ValidateSettings)
 
 
 def check_settings(cfg: DictConfig) -> None:
     """Reject bad settings in one line, before any run."""
     s = cfg.validate
-    apps.check(s.seeds >= 2, "validate.seeds", s.seeds, "an integer >= 2 (a band needs several seeds)")
-    apps.check(0 < s.band < 1, "validate.band", s.band, "a fraction in (0, 1)")
-    apps.check(0 < s.tail_share <= 0.5, "validate.tail_share", s.tail_share, "a fraction in (0, 0.5]")
-    apps.check(s.max_tail_index > 0, "validate.max_tail_index", s.max_tail_index, "a number > 0")
-    apps.check(0 < s.min_top1_share < 1, "validate.min_top1_share", s.min_top1_share, "a fraction in (0, 1)")
-    apps.check(len(s.observations) > 0, "validate.observations", "{}", "at least one observation")
+    app.check(s.seeds >= 2, "validate.seeds", s.seeds, "an integer >= 2 (a band needs several seeds)")
+    app.check(0 < s.band < 1, "validate.band", s.band, "a fraction in (0, 1)")
+    app.check(0 < s.tail_share <= 0.5, "validate.tail_share", s.tail_share, "a fraction in (0, 0.5]")
+    app.check(s.max_tail_index > 0, "validate.max_tail_index", s.max_tail_index, "a number > 0")
+    app.check(0 < s.min_top1_share < 1, "validate.min_top1_share", s.min_top1_share, "a fraction in (0, 1)")
+    app.check(len(s.observations) > 0, "validate.observations", "{}", "at least one observation")
 
 
 # --------------------------------------------------------------------------- statistics
@@ -280,17 +280,17 @@ def figure(table: Any, firms: Any, plants: Any, growth: Any, growth_2017: float,
     return fig
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="validate")
+@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="validate")
 def task(cfg: DictConfig) -> None:
     """The validation app."""
-    apps.guarded("validate", lambda: validate(cfg))
+    app.guarded("validate", lambda: validate(cfg))
 
 
 def validate(cfg: DictConfig) -> None:
     """Run the seeds, compare, write the tables and the figure."""
     import pandas as pd
 
-    folder: Path = apps.start(cfg, check_settings)
+    folder: Path = app.start(cfg, check_settings)
     settings = cfg.validate
     estimation = cfg.calibration.get("estimation") or {}
     targeted = set((estimation.get("moments") or {}).keys())
@@ -309,9 +309,9 @@ def validate(cfg: DictConfig) -> None:
     firms, plants, growth = read_micro(runs)
     growth_2017 = float(cfg.calibration.economy.gdp_growth_2017)
     facts = pd.DataFrame(stylised_facts(firms, plants, growth, growth_2017, settings))
-    apps.write_frame(folder / "validation.csv", table)
-    apps.write_frame(folder / "stylised_facts.csv", facts)
-    apps.save_figure(folder / "validation.png", figure(table, firms, plants, growth, growth_2017, float(settings.band)))
+    app.write_frame(folder / "validation.csv", table)
+    app.write_frame(folder / "stylised_facts.csv", facts)
+    app.save_figure(folder / "validation.png", figure(table, firms, plants, growth, growth_2017, float(settings.band)))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 90):
         print(
             table[["observation", "observed", "simulated_mean", "band_low", "band_high", "relative_error"]].to_string(
@@ -324,5 +324,6 @@ def validate(cfg: DictConfig) -> None:
     print(f"validate: {int(facts['holds'].sum())} of {len(facts)} stylised facts hold; results in {folder}")
 
 
-if __name__ == "__main__":
-    apps.main("validate", task)
+def main() -> None:
+    """Entry point (``python -m experiments.validate``)."""
+    app.main("validate", task)
