@@ -65,7 +65,9 @@ def test_review_report_in_english(small_sweep):
     assert "Under as enacted, steel output in 2022 is" in html
     assert 'class="dataframe' in html  # the tables
     assert not re.search(r"""src=["']https?://""", html), "the report loads something from the web"
-    assert "review.show(" not in html and '<div class="jp-InputArea' not in html  # planners see no code
+    assert (
+        "show(summary.headline(sweep))" not in html and '<div class="jp-InputArea' not in html
+    )  # planners see no code
     assert not list(small_sweep.glob(".*.tmp"))
 
 
@@ -113,7 +115,8 @@ def test_a_failing_cell_is_named_and_nothing_is_written(small_sweep, tmp_path, c
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert re.fullmatch(
-        r'error: notebook policy_mix_review\.ipynb failed in cell 3 \("from experiments\.reports import review"\): '
+        r"error: notebook policy_mix_review\.ipynb failed in cell 3 "
+        r'\("from experiments\.reports\.review\.sweep import load"\): '
         r"\w+: .*[Pp]arquet.*",
         err,
     ), err

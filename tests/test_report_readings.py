@@ -13,11 +13,12 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from experiments.reports import fonts, labels, review
+from experiments.reports import fonts, labels
 from experiments.reports.render import describe_failure
 from experiments.reports.review.display import panels, png
-from experiments.reports.review.jobs_map import CITY_POSITIONS
-from experiments.reports.review.sweep import SERIES
+from experiments.reports.review.jobs_map import CITY_POSITIONS, jobs
+from experiments.reports.review.summary import headline
+from experiments.reports.review.sweep import SERIES, Sweep, SweepError, check_sweep
 from experiments.reports.review.words import target_reading
 from experiments.sweeps import collect
 from model.config import SECTORS
@@ -91,7 +92,7 @@ def test_probability_and_sentence():
 
 
 # --------------------------------------------------------------------------- hand-made sweeps
-def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) -> review.Sweep:
+def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) -> Sweep:
     """Two mixes, ten seeds each: hand-set steel output and jobs lost, a scorecard from them."""
     steel = steel or {
         ENACTED: [60.0, 60.5, 61.0, 61.5, 62.0, 62.2, 62.6, 63.0, 63.5, 71.0],
@@ -161,7 +162,7 @@ def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) ->
     ).set_index("target")
     frame = pd.DataFrame(series, columns=["indicator", "sector", "city", "value", "unit", "run", "group", "date"])
     city_flags = pd.DataFrame({"coastal": [False] * 16, "channel": [False] * 16}, index=cities)
-    return review.Sweep(
+    return Sweep(
         runs=pd.DataFrame(runs),
         card=pd.DataFrame(card),
         series=frame,
@@ -200,14 +201,14 @@ def test_reading_follows_the_data():
 
 
 def test_headline_reading_names_best_worst_and_missed_targets():
-    item = review.headline(tiny_sweep())
+    item = headline(tiny_sweep())
     assert item.reading == (
         "As enacted meets the most targets, 1 of 1 in at least 90 % of seeds, against 0 for no programme; every "
         "target is met in at least 10 % of seeds by some group."
     )
     assert list(item.table.columns) == ["due", "as enacted", "no programme"]
     assert item.table.iloc[0]["as enacted"] == "90 % (60–98 %)"
-    worse = review.headline(tiny_sweep(steel={ENACTED: [75.0] * 10, NONE: [76.0] * 10}))
+    worse = headline(tiny_sweep(steel={ENACTED: [75.0] * 10, NONE: [76.0] * 10}))
     assert worse.reading == (
         "Every group meets the same number of targets in at least 90 % of seeds, 0 of 1; no group meets "
         "Steel output ≤ 70 Mt/yr in 10 % of seeds or more."
@@ -215,7 +216,7 @@ def test_headline_reading_names_best_worst_and_missed_targets():
 
 
 def test_jobs_reading_and_table_from_city_values():
-    item = review.jobs(tiny_sweep())
+    item = jobs(tiny_sweep())
     # as enacted: Jinan 6,000 and three cities 1,000 each; half of them resettled
     assert item.reading == (
         "Under as enacted, 9,000 jobs are lost by 2022 (90 % band 9,000–9,000), 66.7 % of them in Jinan; "
@@ -226,11 +227,11 @@ def test_jobs_reading_and_table_from_city_values():
 
 
 def test_reference_must_be_a_group():
-    with pytest.raises(review.SweepError, match=r"reference='intensified' is not a group of this sweep"):
+    with pytest.raises(SweepError, match=r"reference='intensified' is not a group of this sweep"):
         tiny_sweep().__class__(**{**_fields(tiny_sweep()), "reference": "intensified"})
 
 
-def _fields(sweep: review.Sweep) -> dict:
+def _fields(sweep: Sweep) -> dict:
     return {
         "runs": sweep.runs,
         "card": sweep.card,
@@ -242,25 +243,25 @@ def _fields(sweep: review.Sweep) -> dict:
 
 
 def test_check_sweep_says_what_is_missing(tmp_path):
-    with pytest.raises(review.SweepError, match=r"is not a folder: expected a collected sweep folder"):
-        review.check_sweep(tmp_path / "nowhere")
+    with pytest.raises(SweepError, match=r"is not a folder: expected a collected sweep folder"):
+        check_sweep(tmp_path / "nowhere")
     (tmp_path / "scorecard.csv").write_text("x\n")
     message = f"SWEEP_DIR='{tmp_path}' is not a collected sweep: runs.parquet, timeseries.parquet missing — run "
-    with pytest.raises(review.SweepError) as caught:
-        review.check_sweep(tmp_path)
+    with pytest.raises(SweepError) as caught:
+        check_sweep(tmp_path)
     assert str(caught.value) == message + f"python -m experiments.collect {tmp_path} first"
 
 
 def test_failure_line_names_the_cell():
     error = SimpleNamespace(
-        source="review.heading(sweep, 'fund')\nreview.show(review.fund(sweep))",
+        source="heading(sweep, 'fund')\nshow(conversion_fund.fund(sweep))",
         ename="KeyError",
         evalue="\x1b[31m'fund_invested'\x1b[0m\nmore",
     )
     notebook = PROJECT_ROOT / "notebooks" / "policy_mix_review.ipynb"
     assert describe_failure(notebook, error) == (
         "notebook policy_mix_review.ipynb failed in the injected parameters cell "
-        "(\"review.heading(sweep, 'fund')\"): KeyError: 'fund_invested'"
+        "(\"heading(sweep, 'fund')\"): KeyError: 'fund_invested'"
     )
 
 

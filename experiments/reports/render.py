@@ -31,7 +31,7 @@ from jupyter_client.kernelspec import KernelSpec
 from traitlets import default
 
 from experiments.reports import labels
-from experiments.reports.review import SweepError, check_sweep
+from experiments.reports.review.sweep import SweepError, check_sweep
 from experiments.sweeps.outputs import write_atomic
 from model.data import PROJECT_ROOT
 

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from experiments.reports import labels as lab
 from experiments.reports.labels import cap, name, number, sentence, text
 from experiments.reports.review.display import Item
-from experiments.reports.walkthrough.pause import Paused
+from experiments.reports.walkthrough.paused_run import Paused
 from model.names import GROWTH_SECTORS as GROWTH
 
 

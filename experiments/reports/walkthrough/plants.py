@@ -16,7 +16,7 @@ from agents.population import ColumnStore
 from experiments.reports import labels as lab
 from experiments.reports.labels import cap, name, number, sentence, text
 from experiments.reports.review.display import Item
-from experiments.reports.walkthrough.pause import Paused, copy_columns
+from experiments.reports.walkthrough.paused_run import Paused, copy_columns
 from model.names import OVERCAPACITY_SECTORS as OVERCAPACITY
 
 DECISIONS = ("decision_carry_on", "decision_upgrade", "decision_exit", "decision_busy")
