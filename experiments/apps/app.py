@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import MISSING, DictConfig
+import hydra
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.sweeps import errors
 from experiments.sweeps.outputs import write_atomic
@@ -81,6 +82,44 @@ def check(condition: bool, key: str, value: Any, expected: str) -> None:
         raise ConfigError(key, value, expected)
 
 
+def config_value(cfg: DictConfig, key: str) -> Any:
+    """The value of ``key`` in the run config, or in the calibration tables; None if neither has it.
+
+    Table entries are ``calibration.overcapacity.<sector>.<field>`` and the like.
+    """
+    from model.calibration import resolve
+    from model.config import as_params
+
+    value = OmegaConf.select(cfg, key, default=None)
+    if value is None and key.startswith("calibration."):
+        node: Any = resolve(as_params(cfg.calibration), cfg.data_dir)
+        for part in key.split(".")[1:]:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        value = node
+    return value
+
+
+def check_keys(cfg: DictConfig, keys: Sequence[str], what: str) -> None:
+    """Fail before any run if a parameter key names no number of the run config or its tables."""
+    for key in keys:
+        value = config_value(cfg, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(what, key, "the key of a number in the run config or the calibration tables")
+
+
+def check_parameters(cfg: DictConfig, where: str, parameters: Mapping[str, EstimatedParameter]) -> None:
+    """Fail before any run if a parameter's bounds are not ordered or its key names no number to set.
+
+    Args:
+        cfg: The app's config.
+        where: The settings' key of the parameters (``calibrate.parameters``), for the messages.
+        parameters: The parameters, by name.
+    """
+    for name, p in parameters.items():
+        check(p.low < p.high, f"{where}.{name}.high", p.high, f"a bound above low={p.low}")
+    check_keys(cfg, [p.key for p in parameters.values()], f"{where}.*.key")
+
+
 def app_dir() -> Path:
     """The app's own folder (Hydra's run folder)."""
     from hydra.core.hydra_config import HydraConfig
@@ -106,19 +145,28 @@ def save_figure(path: Path, figure: Any) -> None:
     plt.close(figure)
 
 
-def guarded(name: str, body: Callable[[], Any]) -> Any:
-    """Run an app's body inside its Hydra job.
+def entry_point(
+    name: str, check_settings: Callable[[DictConfig], None], body: Callable[[DictConfig, Path], None]
+) -> Callable[[], None]:
+    """The command-line entry point of the app ``name`` (``python -m experiments.<name>``).
 
-    A user mistake ends it with one line on stderr (exit status 2), and the app folder
-    is removed if nothing but Hydra's records is in it.
+    A Hydra app on ``conf/<name>.yaml``: the run config its runs will use and the app's own
+    settings (``check_settings``) are checked first, so that a mistake stops the app before
+    any run; then ``body(cfg, folder)`` runs, ``folder`` being the app's folder. A user
+    mistake ends the app with one line on stderr (exit status 2) and removes the folder if
+    nothing but Hydra's records is in it; an interruption says how to resume.
     """
-    return errors.guarded(body, app_dir(), name)
 
+    @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=name)
+    def task(cfg: DictConfig) -> None:
+        errors.guarded(lambda: body(cfg, start(cfg, check_settings)), app_dir(), name)
 
-def main(name: str, task: Callable[[], Any]) -> None:
-    """Run a Hydra app, turning user mistakes into one line on stderr (exit status 2)."""
-    try:
-        errors.run_hydra(task, name)
-    except KeyboardInterrupt:
-        print("interrupted: start the app again with hydra.run.dir=<its folder> to resume", file=sys.stderr)
-        sys.exit(130)
+    def main() -> None:
+        """Run the app; the command line's arguments are Hydra overrides."""
+        try:
+            errors.run_hydra(task, name)
+        except KeyboardInterrupt:
+            print("interrupted: start the app again with hydra.run.dir=<its folder> to resume", file=sys.stderr)
+            sys.exit(130)
+
+    return main

@@ -33,13 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.apps import app
 from experiments.apps.app import EstimatedParameter, Moment
-from experiments.apps.batch import Batch, RunResult, app_overrides, check_keys, config_value, read_values
+from experiments.apps.batch import Batch, RunResult, read_values
 
 CALIBRATION_DIR = app.CONF_DIR / "calibration"
 
@@ -75,10 +74,7 @@ def check_settings(cfg: DictConfig) -> None:
     parameters, moments = selected(s)
     app.check(len(parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
     app.check(len(moments) >= len(parameters), "calibrate.match", len(moments), "at least one moment per parameter")
-    for name in parameters:
-        p = s.parameters[name]
-        app.check(p.low < p.high, f"calibrate.parameters.{name}.high", p.high, f"a bound above low={p.low}")
-    check_keys(cfg, [s.parameters[n].key for n in parameters], "calibrate.parameters.*.key")
+    app.check_parameters(cfg, "calibrate.parameters", {name: s.parameters[name] for name in parameters})
     for name in moments:
         m = s.moments[name]
         app.check(m.relative_sd > 0, f"calibrate.moments.{name}.relative_sd", m.relative_sd, "a number > 0")
@@ -196,7 +192,7 @@ def estimate(cfg: DictConfig, batch: Batch) -> dict[str, Any]:
     params = [settings.parameters[n] for n in fit.names]
     lows = np.array([float(p.low) for p in params])
     highs = np.array([float(p.high) for p in params])
-    start = np.clip(np.array([float(config_value(cfg, p.key)) for p in params]), lows, highs)
+    start = np.clip(np.array([float(app.config_value(cfg, p.key)) for p in params]), lows, highs)
 
     def workers(_: Any, thetas: Any) -> list[float]:
         return fit.evaluate_generation([np.asarray(t, dtype=float) for t in thetas])
@@ -382,15 +378,8 @@ def figure(moments: Any, estimates: Any) -> Any:
     return fig
 
 
-@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="calibrate")
-def task(cfg: DictConfig) -> None:
-    """The calibration app."""
-    app.guarded("calibrate", lambda: calibrate(cfg))
-
-
-def calibrate(cfg: DictConfig) -> None:
+def calibrate(cfg: DictConfig, folder: Path) -> None:
     """Estimate, then write the estimates, the fit and the calibration file."""
-    folder = app.start(cfg, check_settings)
     settings = cfg.calibrate
     parameters, moments = selected(settings)
     n_params = len(parameters)
@@ -400,7 +389,7 @@ def calibrate(cfg: DictConfig) -> None:
         f"(scale {cfg.scale}); runs in {folder / 'runs'}",
         flush=True,
     )
-    batch = Batch(cfg, "calibrate", [*app_overrides("calibrate"), "output.plot=false"])
+    batch = Batch(cfg, "calibrate")
     fit = estimate(cfg, batch)
     estimates, moments = tables(fit)
     app.write_frame(folder / "estimates.csv", estimates)
@@ -424,6 +413,4 @@ def calibrate(cfg: DictConfig) -> None:
     print(f"calibrate: wrote {target / (settings.output + '.yaml')} and the fit into {folder}")
 
 
-def main() -> None:
-    """Entry point (``python -m experiments.calibrate``)."""
-    app.main("calibrate", task)
+main = app.entry_point("calibrate", check_settings, calibrate)

@@ -34,15 +34,15 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments.apps import app
 from experiments.apps.app import EstimatedParameter
-from experiments.apps.batch import Batch, RunResult, app_overrides, check_keys, config_value
+from experiments.apps.batch import Batch, RunResult
 
 METHODS = ("morris", "sobol", "morris_then_sobol")
 Evaluate = Callable[[np.ndarray, str], dict[str, np.ndarray]]  # points (rows), label -> output -> values
@@ -305,9 +305,7 @@ def check_settings(cfg: DictConfig) -> None:
     s = cfg.sensitivity
     app.check(s.method in METHODS, "sensitivity.method", s.method, f"one of {', '.join(METHODS)}")
     app.check(len(s.parameters) >= 2, "sensitivity.parameters", len(s.parameters), "at least two parameters")
-    for name, p in s.parameters.items():
-        app.check(p.low < p.high, f"sensitivity.parameters.{name}.high", p.high, f"a bound above low={p.low}")
-    check_keys(cfg, [p.key for p in s.parameters.values()], "sensitivity.parameters.*.key")
+    app.check_parameters(cfg, "sensitivity.parameters", s.parameters)
     known = set(cfg.targets.entries)
     for target in s.targets:
         app.check(target in known, "sensitivity.targets", target, f"one of {', '.join(sorted(known))}")
@@ -369,21 +367,14 @@ def figures(morris_table: Any, sobol_table: Any | None, folder: Any) -> None:
         app.save_figure(folder / "sobol.png", fig)
 
 
-@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="sensitivity")
-def task(cfg: DictConfig) -> None:
-    """The sensitivity app."""
-    app.guarded("sensitivity", lambda: analyse(cfg))
-
-
-def analyse(cfg: DictConfig) -> None:
+def analyse(cfg: DictConfig, folder: Path) -> None:
     """Screen, then compute Sobol indices; write the tables and figures."""
     import pandas as pd
 
-    folder = app.start(cfg, check_settings)
     s = cfg.sensitivity
     names = list(s.parameters)
     keys = {n: s.parameters[n].key for n in names}
-    base = {n: float(config_value(cfg, keys[n])) for n in names}
+    base = {n: float(app.config_value(cfg, keys[n])) for n in names}
     bounds = {n: (float(s.parameters[n].low), float(s.parameters[n].high)) for n in names}
     n_morris = int(s.morris.trajectories) * (len(names) + 1) if s.method != "sobol" else 0
     n_sobol_params = len(names) if s.method == "sobol" else int(s.sobol.top)
@@ -394,7 +385,7 @@ def analyse(cfg: DictConfig) -> None:
         f"{folder / 'runs'}",
         flush=True,
     )
-    batch = Batch(cfg, "sensitivity", [*app_overrides("sensitivity"), "output.plot=false"])
+    batch = Batch(cfg, "sensitivity")
     model = TargetAttainment(batch, keys, base, list(range(int(s.seeds))), list(s.targets))
     morris_table = sobol_table = None
     points = []
@@ -433,6 +424,4 @@ def summary(ranking: Any) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Entry point (``python -m experiments.sensitivity``)."""
-    app.main("sensitivity", task)
+main = app.entry_point("sensitivity", check_settings, analyse)

@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
 
 from experiments.apps import app
 from experiments.apps.app import Moment
-from experiments.apps.batch import Batch, RunResult, app_overrides, read_values
+from experiments.apps.batch import Batch, RunResult, read_values
 
 
 @dataclass
@@ -280,17 +279,10 @@ def figure(table: Any, firms: Any, plants: Any, growth: Any, growth_2017: float,
     return fig
 
 
-@hydra.main(version_base="1.3", config_path=str(app.CONF_DIR), config_name="validate")
-def task(cfg: DictConfig) -> None:
-    """The validation app."""
-    app.guarded("validate", lambda: validate(cfg))
-
-
-def validate(cfg: DictConfig) -> None:
+def validate(cfg: DictConfig, folder: Path) -> None:
     """Run the seeds, compare, write the tables and the figure."""
     import pandas as pd
 
-    folder: Path = app.start(cfg, check_settings)
     settings = cfg.validate
     estimation = cfg.calibration.get("estimation") or {}
     targeted = set((estimation.get("moments") or {}).keys())
@@ -300,7 +292,7 @@ def validate(cfg: DictConfig) -> None:
         flush=True,
     )
     # The runs write their plant and firm tables: the stylised facts are about firms.
-    batch = Batch(cfg, "validate", [*app_overrides("validate"), "output.plot=false", "output.micro=true"])
+    batch = Batch(cfg, "validate", ["output.micro=true"])
     runs = batch.run([{}], list(range(int(settings.seeds))), "runs")[0]
     failed = [r for r in runs if not r.ok]
     if len(failed) == len(runs):
@@ -324,6 +316,4 @@ def validate(cfg: DictConfig) -> None:
     print(f"validate: {int(facts['holds'].sum())} of {len(facts)} stylised facts hold; results in {folder}")
 
 
-def main() -> None:
-    """Entry point (``python -m experiments.validate``)."""
-    app.main("validate", task)
+main = app.entry_point("validate", check_settings, validate)

@@ -15,7 +15,7 @@ import platform
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,9 +94,7 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     energy = model.environment.quota_metric(plants.sector, plants.fuel_intensity, plants.power_intensity)
     plant_table = pd.DataFrame(
         {
-            "sector": np.asarray(world.oc_names)[plants.sector],
-            "city": np.asarray(world.cities)[plants.city],
-            "weight": plants.weight,
+            **_identity(plants, world.oc_names, world.cities),
             "soe": plants.soe,
             "capacity_2017": plants.capacity,
             "workers_2017": plants.workers,
@@ -106,14 +104,23 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     )
     firm_table = pd.DataFrame(
         {
-            "sector": np.asarray(world.gr_names)[firms.sector],
-            "city": np.asarray(world.cities)[firms.city],
-            "weight": firms.weight,
+            **_identity(firms, world.gr_names, world.cities),
             "founded": firms.founded,
             "revenue_2017": firms.revenue,
         }
     )
     return {"plants": plant_table, "firms": firm_table}
+
+
+def _identity(store: Any, sector_names: Sequence[str], cities: Sequence[str]) -> dict[str, Any]:
+    """Each row's sector and city by name, and its weight (the firms it stands for)."""
+    import numpy as np
+
+    return {
+        "sector": np.asarray(sector_names)[store.sector],
+        "city": np.asarray(cities)[store.city],
+        "weight": store.weight,
+    }
 
 
 def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -134,9 +141,8 @@ def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     ):
         table = start[name].reindex(range(store.n))
         names = world.oc_names if name == "plants" else world.gr_names
-        table["sector"] = np.asarray(names)[store.sector]
-        table["city"] = np.asarray(world.cities)[store.city]
-        table["weight"] = store.weight
+        for column, values in _identity(store, names, world.cities).items():
+            table[column] = values
         table["active"] = store.active
         exits = zip(store.exit_quarter, store.active, strict=True)
         table["exit_quarter"] = [quarter_label(int(q)) if not active else "" for q, active in exits]
