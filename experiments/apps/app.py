@@ -6,7 +6,9 @@ typed by a dataclass (:func:`register_schema`), so that any run override
 (``scale=0.1``, ``policy_mix=fund_only``, ``+calibration.overcapacity.steel.output=70``)
 works as it does for a run, and a misspelt setting fails before anything runs.
 The app's own folder is Hydra's run folder (``outputs/<app>/<date>_<time>/``); the
-model runs it launches go into ``runs/`` inside it (:mod:`experiments.batch`).
+model runs it launches go into ``runs/`` inside it (:mod:`experiments.apps.batch`).
+Each app module ends with its command line, ``main = app.entry_point(name,
+check_settings, body)``.
 """
 
 from __future__ import annotations

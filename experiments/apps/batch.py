@@ -4,7 +4,7 @@ Calibration, validation and sensitivity analysis evaluate the model at many poin
 (a point: a few parameter values) over several seeds. :class:`Batch` hands those runs
 to the launcher the app's config selects (``hydra/launcher=joblib`` on a laptop,
 ``hydra/launcher=cluster`` on SLURM, ``basic`` one after another), as Hydra's own
-sweepers do. Each run is an ordinary sweep run (:func:`experiments.run.sweep_run`):
+sweepers do. Each run is an ordinary sweep run (:func:`experiments.sweeps.run.sweep_run`):
 its config is composed from ``conf/config.yaml`` with the app's overrides, the point's
 values and the seed; it writes its own folder under ``<app run folder>/runs/`` with its
 completion marker, so an interrupted app that is started again in the same folder

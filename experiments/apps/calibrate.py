@@ -13,7 +13,7 @@ indicator in a year or quarter under the as-enacted mix, to the observed moments
 
 minimised by differential evolution (``scipy.optimize.differential_evolution``) over the
 parameters' bounds, one generation of points launched at a time through the Hydra
-launcher (:mod:`experiments.batch`). The seeds are the same at every point (common
+launcher (:mod:`experiments.apps.batch`). The seeds are the same at every point (common
 random numbers), so differences between points are not noise. Standard errors follow
 the usual MSM formula with the diagonal weight ``W = diag(1 / s_k^2)`` and a numerical
 Jacobian ``G``: ``Var(theta) = (1 + 1/S) (G' W G)^-1``.

@@ -21,7 +21,7 @@ SALib:
 The outputs of a point, per target: ``p_met`` (share of its seeds meeting the target: the
 probability of meeting it) and ``gap`` (the mean margin by which it is met, over the target
 value; negative when missed). The same seeds at every point (common random numbers).
-Every point's runs go through the Hydra launcher (:mod:`experiments.batch`).
+Every point's runs go through the Hydra launcher (:mod:`experiments.apps.batch`).
 
 Writes into the app folder (``outputs/sensitivity/<date>_<time>/``): ``points.csv`` (every
 point's inputs and outputs), ``morris.csv``, ``sobol.csv``, ``drivers.csv`` (per target, the
