@@ -13,8 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from model.names import OVERCAPACITY_SECTORS
+
 TARGET_STYLE = {"color": "crimson", "linestyle": "--", "linewidth": 1.2}
-OVERCAPACITY = ("steel", "coal", "electrolytic_aluminium", "coal_power", "building_materials", "low_speed_ev")
 LABELS = {
     "steel": "Steel",
     "coal": "Coal",
@@ -74,7 +75,7 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
         ax.legend(fontsize=8)
 
     ax = axes[0, 2]
-    for sector in OVERCAPACITY:
+    for sector in OVERCAPACITY_SECTORS:
         ax.plot(_series(ts, "capacity_utilisation", sector), label=LABELS[sector])
     ax.axhspan(0.75, 0.90, color="crimson", alpha=0.07, label="reasonable band (steel, coal, cement)")
     ax.axhline(0.80, label="aluminium target", **TARGET_STYLE)
