@@ -20,6 +20,22 @@ from model.environment import Environment
 from model.names import GROWTH_SECTORS, N_OVERCAPACITY
 from model.world import World
 
+# Behavioural parameters (calibration.behaviour) that the contexts carry under their own names.
+FINANCE = ("max_debt_ratio", "interest_rate", "tax_rate")  # plants and growth firms borrow and pay tax alike
+PLANT_BEHAVIOUR = (
+    "maintenance_rate",
+    "replacement_ratio",
+    "soe_exit_reluctance",
+    "severance_years",
+    "expectation_weight",
+)
+GROWTH_BEHAVIOUR = ("innovation_rate", "innovation_jump", "innovation_tech_step", "exit_hazard")
+
+
+def _numbers(behaviour: Params, names: tuple[str, ...]) -> dict[str, float]:
+    """The named parameters as plain floats."""
+    return {name: float(behaviour[name]) for name in names}
+
 
 def plant_context(world: World, behaviour: Params, environment: Environment, plants: ColumnStore) -> PlantContext:
     """The context of the overcapacity plants at the end of 2017 (2017 prices, no surcharge).
@@ -59,14 +75,7 @@ def plant_context(world: World, behaviour: Params, environment: Environment, pla
         horizon=int(behaviour.horizon_quarters),
         discount=float(behaviour.discount_rate),
         upgrade_lag=int(behaviour.upgrade_lag_quarters),
-        max_debt_ratio=float(behaviour.max_debt_ratio),
-        interest_rate=float(behaviour.interest_rate),
-        tax_rate=float(behaviour.tax_rate),
-        maintenance_rate=float(behaviour.maintenance_rate),
-        replacement_ratio=float(behaviour.replacement_ratio),
-        soe_exit_reluctance=float(behaviour.soe_exit_reluctance),
-        severance_years=float(behaviour.severance_years),
-        expectation_weight=float(behaviour.expectation_weight),
+        **_numbers(behaviour, FINANCE + PLANT_BEHAVIOUR),
         surcharge_of=lambda rows, fuel, power, ule, eq: environment.surcharge_of(plants, rows, fuel, power, ule, eq),
         gaps=np.zeros((4, plants.n), bool),
         closure_risk=np.zeros(plants.n),
@@ -119,13 +128,8 @@ def growth_context(world: World, behaviour: Params, paths: GrowthPaths) -> Growt
         quarter=0,
         demand_growth=paths.quarterly_trend.copy(),
         labour_productivity=world.growth["labour_productivity"].copy(),
-        max_debt_ratio=float(behaviour.max_debt_ratio),
-        interest_rate=float(behaviour.interest_rate),
-        tax_rate=float(behaviour.tax_rate),
-        innovation_rate=float(behaviour.innovation_rate),
-        innovation_jump=float(behaviour.innovation_jump),
-        innovation_tech_step=float(behaviour.innovation_tech_step),
-        exit_hazard=float(behaviour.exit_hazard),
+        **_numbers(behaviour, FINANCE + GROWTH_BEHAVIOUR),
         rd_drift=0.0,
         fund_rd_uplift=1.0 + behaviour.fund_rd_uplift,
+        year_end=False,
     )

@@ -9,7 +9,6 @@ Instruments see the model as :class:`model.view.ModelView` declares it.
 
 from __future__ import annotations
 
-import abc
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -22,7 +21,7 @@ from agents.government import Instrument
 from agents.plants import Dimension
 from model.arrays import band_index
 from model.calendar import quarter_index
-from model.environment import Environment, StandardInForce
+from model.environment import StandardInForce, SurchargeScheme
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.view import ModelView
 from model.world import World
@@ -33,8 +32,11 @@ KGCE_PER_KWH = 0.1229
 
 
 # --------------------------------------------------------------------------- pricing
-class PricingScheme(abc.ABC):
-    """An electricity pricing scheme: registers itself with the environment from its start."""
+class PricingScheme(SurchargeScheme):
+    """An electricity pricing scheme: registers itself with the environment from its start.
+
+    Each scheme implements ``surcharge`` as :class:`model.environment.SurchargeScheme` declares it.
+    """
 
     name = "pricing"
 
@@ -44,18 +46,6 @@ class PricingScheme(abc.ABC):
     def apply(self, model: ModelView, quarter: int) -> None:
         """Make the scheme part of this quarter's electricity price."""
         model.environment.pricing.append(self)
-
-    @abc.abstractmethod
-    def surcharge(
-        self,
-        env: Environment,
-        sector: np.ndarray,
-        fuel: np.ndarray,
-        power: np.ndarray,
-        ule: np.ndarray,
-        equipment_class: np.ndarray,
-    ) -> np.ndarray:
-        """Surcharge [yuan/kWh] for each plant."""
 
 
 class SteelDifferentialPricing(PricingScheme):

@@ -16,10 +16,10 @@ import pytest
 from omegaconf import OmegaConf
 from SALib.test_functions import Ishigami
 
-from experiments import sensitivity, validate
-from experiments.batch import read_values
-from experiments.calibrate import standard_errors
-from experiments.outputs import COMPLETE
+from experiments.apps import sensitivity, validate
+from experiments.apps.batch import read_values
+from experiments.apps.calibrate import standard_errors
+from experiments.sweeps.outputs import COMPLETE
 from model import ShandongModel
 from model.config import compose
 from model.data import PROJECT_ROOT

@@ -1,6 +1,6 @@
 """The benchmark's phase profile accounts for the quarter (a check of the tool, not a timing)."""
 
-from experiments.bench import PHASES, phase_profile
+from experiments.benchmarks.model_speed import PHASES, phase_profile
 
 
 def test_phase_profile_covers_the_quarter():

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from experiments import outputs
+from experiments.sweeps import outputs
 from model.data import PROJECT_ROOT
 
 
@@ -72,7 +72,7 @@ def test_scorecard_and_summary(job):
 
 
 def test_failed_write_leaves_no_result(tmp_path, monkeypatch, run):
-    from experiments import plots
+    from experiments.sweeps import run_figure
 
     _, ts = run("as_enacted")
     card = pd.DataFrame({"met": [True], "target": ["x"]})
@@ -81,7 +81,7 @@ def test_failed_write_leaves_no_result(tmp_path, monkeypatch, run):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(plots, "overview", broken)
+    monkeypatch.setattr(run_figure, "overview", broken)
     with pytest.raises(RuntimeError):
         outputs.write_run(tmp_path, ts, card, summary)
     assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from experiments import collect, labels, report, review
+from experiments.reports import labels, render, review
+from experiments.sweeps import collect
 from model.data import PROJECT_ROOT
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
@@ -54,10 +55,10 @@ def problems(notebook: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_review_report_in_english(small_sweep):
-    page = report.report(small_sweep, "en", quiet=True)
+    page = render.report(small_sweep, "en", quiet=True)
     assert page == small_sweep / "report_en.html"
     html = page.read_text(encoding="utf-8")
-    assert report.embedded_figures(html) == len(review.FIGURES)
+    assert render.embedded_figures(html) == len(review.FIGURES)
     assert problems(small_sweep / "report_en.ipynb") == []
     for key in ("heading.title", "heading.headline", "heading.overcapacity", "heading.fund", "heading.jobs"):
         assert f">{labels.text(key, 'en')}<" in html
@@ -65,7 +66,9 @@ def test_review_report_in_english(small_sweep):
     assert "Under as enacted, steel output in 2022 is" in html
     assert 'class="dataframe' in html  # the tables
     assert not re.search(r"""src=["']https?://""", html), "the report loads something from the web"
-    assert "review.show(" not in html and '<div class="jp-InputArea' not in html  # planners see no code
+    assert (
+        "show(summary.headline(sweep))" not in html and '<div class="jp-InputArea' not in html
+    )  # planners see no code
     assert not list(small_sweep.glob(".*.tmp"))
 
 
@@ -83,7 +86,7 @@ def test_review_report_in_chinese_from_the_command_line(small_sweep):
     assert "running policy_mix_review.ipynb" in result.stderr and "report_zh.html" in result.stderr
     html = (small_sweep / "report_zh.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in html
-    assert report.embedded_figures(html) == len(review.FIGURES)
+    assert render.embedded_figures(html) == len(review.FIGURES)
     for key in REVIEW_HEADINGS:
         assert f">{labels.text(f'heading.{key}', 'zh')}<" in html, key
     assert "在实际实施组合下，2022年钢铁产量为" in html
@@ -97,10 +100,10 @@ def test_review_report_in_chinese_from_the_command_line(small_sweep):
     [("en", "This run reproduces the sweep"), ("zh", "本次运行复现了policy_mix=as_enacted,scale=0.02/seed=0")],
 )
 def test_walkthrough_of_one_run(small_sweep, lang, reproduced):
-    page = report.walkthrough(small_sweep, lang, quiet=True)
+    page = render.walkthrough(small_sweep, lang, quiet=True)
     assert page == small_sweep / f"walkthrough_{lang}.html"
     html = page.read_text(encoding="utf-8")
-    assert report.embedded_figures(html) == WALKTHROUGH_FIGURES
+    assert render.embedded_figures(html) == WALKTHROUGH_FIGURES
     assert problems(small_sweep / f"walkthrough_{lang}.ipynb") == []
     assert html.count('<div class="jp-InputArea') >= 10  # a researcher sees the code
     assert reproduced in html
@@ -112,11 +115,12 @@ def test_a_failing_cell_is_named_and_nothing_is_written(small_sweep, tmp_path, c
     shutil.copytree(small_sweep, broken, ignore=shutil.ignore_patterns("report_*", "walkthrough_*"))
     (broken / "timeseries.parquet").write_bytes(b"not a parquet file")
     with pytest.raises(SystemExit) as stop:
-        report.main([str(broken)])
+        render.main([str(broken)])
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert re.fullmatch(
-        r'error: notebook policy_mix_review\.ipynb failed in cell 3 \("from experiments import review"\): '
+        r"error: notebook policy_mix_review\.ipynb failed in cell 3 "
+        r'\("from experiments\.reports\.review\.sweep import load"\): '
         r"\w+: .*[Pp]arquet.*",
         err,
     ), err
@@ -146,7 +150,7 @@ def test_not_a_collected_sweep(tmp_path):
 @pytest.mark.slow
 def test_bad_language(small_sweep, capsys):
     with pytest.raises(SystemExit) as stop:
-        report.main([str(small_sweep), "--lang", "fr"])
+        render.main([str(small_sweep), "--lang", "fr"])
     assert stop.value.code == 2
     assert capsys.readouterr().err == "error: lang='fr' is not allowed: expected one of en, zh\n"
 

@@ -13,8 +13,14 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from experiments import collect, fonts, labels, review
-from experiments.report import describe_failure
+from experiments.reports import fonts, labels
+from experiments.reports.render import describe_failure
+from experiments.reports.review.display import panels, png
+from experiments.reports.review.jobs_map import CITY_POSITIONS, jobs
+from experiments.reports.review.summary import headline
+from experiments.reports.review.sweep import SERIES, Sweep, SweepError, check_sweep
+from experiments.reports.review.words import target_reading
+from experiments.sweeps import collect
 from model.data import PROJECT_ROOT
 from model.names import SECTORS
 
@@ -44,10 +50,10 @@ def test_labels_cover_the_models_names():
     assert len(cities) == 16
     for city in cities:
         assert table[f"city.{city['city']}"]["zh"] == city["name_zh"]
-        assert city["city"] in review.CITY_POSITIONS
+        assert city["city"] in CITY_POSITIONS
     for mix in (PROJECT_ROOT / "conf" / "policy_mix").glob("*.yaml"):
         assert f"mix.{mix.stem}" in table
-    for indicator in review.SERIES:
+    for indicator in SERIES:
         assert f"indicator.{indicator}" in table
     heading_keys = {key for key in table if key.startswith("heading.")}
     assert {"heading.headline", "heading.fund", "heading.jobs", "heading.fiscal"} <= heading_keys
@@ -86,7 +92,7 @@ def test_probability_and_sentence():
 
 
 # --------------------------------------------------------------------------- hand-made sweeps
-def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) -> review.Sweep:
+def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) -> Sweep:
     """Two mixes, ten seeds each: hand-set steel output and jobs lost, a scorecard from them."""
     steel = steel or {
         ENACTED: [60.0, 60.5, 61.0, 61.5, 62.0, 62.2, 62.6, 63.0, 63.5, 71.0],
@@ -94,7 +100,7 @@ def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) ->
     }
     mixes = {ENACTED: "as_enacted", NONE: "none"}
     runs, series, card = [], [], []
-    cities = list(review.CITY_POSITIONS)
+    cities = list(CITY_POSITIONS)
     for group, values in steel.items():
         for seed, value in enumerate(values):
             run = f"{group}/seed={seed}"
@@ -156,7 +162,7 @@ def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) ->
     ).set_index("target")
     frame = pd.DataFrame(series, columns=["indicator", "sector", "city", "value", "unit", "run", "group", "date"])
     city_flags = pd.DataFrame({"coastal": [False] * 16, "channel": [False] * 16}, index=cities)
-    return review.Sweep(
+    return Sweep(
         runs=pd.DataFrame(runs),
         card=pd.DataFrame(card),
         series=frame,
@@ -172,7 +178,7 @@ def test_target_reading_in_english():
     assert sweep.reference == ENACTED and sweep.label(NONE) == "no programme"
     # 9 of 10 seeds at or below 70 Mt: Wilson 95 % interval 0.596-0.982; median (62 + 62.2) / 2,
     # 5th percentile 60 + 0.45 x 0.5, 95th 63.5 + 0.55 x 7.5 (linear interpolation)
-    assert review.target_reading(sweep, "crude_steel_output") == (
+    assert target_reading(sweep, "crude_steel_output") == (
         "Under as enacted, steel output in 2022 is 62.1 Mt/yr (90 % band 60.2–67.6), within the 2022 cap "
         "of 70 Mt/yr in 90 % of seeds (Wilson 95 % CI 60–98 %)."
     )
@@ -182,7 +188,7 @@ def test_target_reading_in_chinese_with_a_contrast():
     sweep = tiny_sweep("zh")
     other = sweep.contrast("crude_steel_output")
     assert other == NONE
-    assert review.target_reading(sweep, "crude_steel_output", other=other) == (
+    assert target_reading(sweep, "crude_steel_output", other=other) == (
         "在实际实施组合下，2022年钢铁产量为6,210万吨/年（90%区间6,020–6,760），不超过2022年上限7,000万吨/年的随机种子占90%"
         "（Wilson 95%置信区间60–98%）；在无政策下为7,220万吨/年，达标的随机种子占10%。"
     )
@@ -190,19 +196,19 @@ def test_target_reading_in_chinese_with_a_contrast():
 
 def test_reading_follows_the_data():
     better = {ENACTED: [60.0] * 10, NONE: [75.0] * 10}
-    text = review.target_reading(tiny_sweep(steel=better), "crude_steel_output")
+    text = target_reading(tiny_sweep(steel=better), "crude_steel_output")
     assert "is 60 Mt/yr (90 % band 60–60)" in text and "in 100 % of seeds (Wilson 95 % CI 72–100 %)" in text
 
 
 def test_headline_reading_names_best_worst_and_missed_targets():
-    item = review.headline(tiny_sweep())
+    item = headline(tiny_sweep())
     assert item.reading == (
         "As enacted meets the most targets, 1 of 1 in at least 90 % of seeds, against 0 for no programme; every "
         "target is met in at least 10 % of seeds by some group."
     )
     assert list(item.table.columns) == ["due", "as enacted", "no programme"]
     assert item.table.iloc[0]["as enacted"] == "90 % (60–98 %)"
-    worse = review.headline(tiny_sweep(steel={ENACTED: [75.0] * 10, NONE: [76.0] * 10}))
+    worse = headline(tiny_sweep(steel={ENACTED: [75.0] * 10, NONE: [76.0] * 10}))
     assert worse.reading == (
         "Every group meets the same number of targets in at least 90 % of seeds, 0 of 1; no group meets "
         "Steel output ≤ 70 Mt/yr in 10 % of seeds or more."
@@ -210,22 +216,22 @@ def test_headline_reading_names_best_worst_and_missed_targets():
 
 
 def test_jobs_reading_and_table_from_city_values():
-    item = review.jobs(tiny_sweep())
+    item = jobs(tiny_sweep())
     # as enacted: Jinan 6,000 and three cities 1,000 each; half of them resettled
     assert item.reading == (
         "Under as enacted, 9,000 jobs are lost by 2022 (90 % band 9,000–9,000), 66.7 % of them in Jinan; "
         "50.0 % of the released workers have been resettled."
     )
     assert item.table.iloc[0].tolist()[:2] == [6000, 3000] and item.table.index[0] == "Jinan"
-    assert item.figure is not None and review.png(item.figure)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert item.figure is not None and png(item.figure)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_reference_must_be_a_group():
-    with pytest.raises(review.SweepError, match=r"reference='intensified' is not a group of this sweep"):
+    with pytest.raises(SweepError, match=r"reference='intensified' is not a group of this sweep"):
         tiny_sweep().__class__(**{**_fields(tiny_sweep()), "reference": "intensified"})
 
 
-def _fields(sweep: review.Sweep) -> dict:
+def _fields(sweep: Sweep) -> dict:
     return {
         "runs": sweep.runs,
         "card": sweep.card,
@@ -237,25 +243,25 @@ def _fields(sweep: review.Sweep) -> dict:
 
 
 def test_check_sweep_says_what_is_missing(tmp_path):
-    with pytest.raises(review.SweepError, match=r"is not a folder: expected a collected sweep folder"):
-        review.check_sweep(tmp_path / "nowhere")
+    with pytest.raises(SweepError, match=r"is not a folder: expected a collected sweep folder"):
+        check_sweep(tmp_path / "nowhere")
     (tmp_path / "scorecard.csv").write_text("x\n")
     message = f"SWEEP_DIR='{tmp_path}' is not a collected sweep: runs.parquet, timeseries.parquet missing — run "
-    with pytest.raises(review.SweepError) as caught:
-        review.check_sweep(tmp_path)
+    with pytest.raises(SweepError) as caught:
+        check_sweep(tmp_path)
     assert str(caught.value) == message + f"python -m experiments.collect {tmp_path} first"
 
 
 def test_failure_line_names_the_cell():
     error = SimpleNamespace(
-        source="review.heading(sweep, 'fund')\nreview.show(review.fund(sweep))",
+        source="heading(sweep, 'fund')\nshow(conversion_fund.fund(sweep))",
         ename="KeyError",
         evalue="\x1b[31m'fund_invested'\x1b[0m\nmore",
     )
     notebook = PROJECT_ROOT / "notebooks" / "policy_mix_review.ipynb"
     assert describe_failure(notebook, error) == (
         "notebook policy_mix_review.ipynb failed in the injected parameters cell "
-        "(\"review.heading(sweep, 'fund')\"): KeyError: 'fund_invested'"
+        "(\"heading(sweep, 'fund')\"): KeyError: 'fund_invested'"
     )
 
 
@@ -268,7 +274,7 @@ def test_chinese_renders_with_the_cjk_font():
     assert found == str(fonts.cjk_font_path()) and found.endswith("NotoSansSC-Regular.otf")
     figure = Figure()
     figure.subplots().set_title("钢铁产量与2022年目标 (steel output)")
-    assert review.png(figure)[:4] == b"\x89PNG"  # a missing glyph would raise: warnings are errors
+    assert png(figure)[:4] == b"\x89PNG"  # a missing glyph would raise: warnings are errors
 
 
 def test_without_the_cjk_font_chinese_fails_loudly():
@@ -276,12 +282,12 @@ def test_without_the_cjk_font_chinese_fails_loudly():
         figure = Figure()
         figure.subplots().set_title("钢铁产量")
     with pytest.raises(UserWarning, match=r"Glyph \d+ .* missing from font"):
-        review.png(figure)
+        png(figure)
 
 
 def test_chart_labels_in_chinese():
     sweep = tiny_sweep("zh")
-    figure = review._panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
+    figure = panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend == ["实际实施组合", "无政策", "2022年目标", "90%的随机种子"]
     ax = figure.axes[0]

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments import collect
-from experiments.outputs import COMPLETE, FAILED
+from experiments.sweeps import collect
+from experiments.sweeps.outputs import COMPLETE, FAILED
 from model.data import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 TINY = [

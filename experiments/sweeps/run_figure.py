@@ -13,8 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from model.names import OVERCAPACITY_SECTORS
+
 TARGET_STYLE = {"color": "crimson", "linestyle": "--", "linewidth": 1.2}
-OVERCAPACITY = ("steel", "coal", "electrolytic_aluminium", "coal_power", "building_materials", "low_speed_ev")
 LABELS = {
     "steel": "Steel",
     "coal": "Coal",
@@ -62,22 +63,19 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
         fontsize=12,
     )
 
-    ax = axes[0, 0]
-    ax.plot(_series(ts, "output", "steel"), label="crude steel output")
-    ax.plot(_series(ts, "capacity", "steel"), label="steel capacity", color="grey")
-    _mark_target(ax, _target(card, "output", "steel"), "2022 output cap")
-    ax.set_title("Steel [Mt/yr]")
-    ax.legend(fontsize=8)
-
-    ax = axes[0, 1]
-    ax.plot(_series(ts, "capacity", "coal"), label="coal mine capacity")
-    ax.plot(_series(ts, "output", "coal"), label="coal output", color="grey")
-    _mark_target(ax, _target(card, "capacity", "coal"), "2022 capacity cap")
-    ax.set_title("Coal [Mt/yr]")
-    ax.legend(fontsize=8)
+    # Steel's cap is on its output, coal's on its capacity: the capped series first, the other in grey.
+    for ax, sector, capped, other, labels, cap_label in (
+        (axes[0, 0], "steel", "output", "capacity", ("crude steel output", "steel capacity"), "2022 output cap"),
+        (axes[0, 1], "coal", "capacity", "output", ("coal mine capacity", "coal output"), "2022 capacity cap"),
+    ):
+        ax.plot(_series(ts, capped, sector), label=labels[0])
+        ax.plot(_series(ts, other, sector), label=labels[1], color="grey")
+        _mark_target(ax, _target(card, capped, sector), cap_label)
+        ax.set_title(f"{sector.title()} [Mt/yr]")
+        ax.legend(fontsize=8)
 
     ax = axes[0, 2]
-    for sector in OVERCAPACITY:
+    for sector in OVERCAPACITY_SECTORS:
         ax.plot(_series(ts, "capacity_utilisation", sector), label=LABELS[sector])
     ax.axhspan(0.75, 0.90, color="crimson", alpha=0.07, label="reasonable band (steel, coal, cement)")
     ax.axhline(0.80, label="aluminium target", **TARGET_STYLE)

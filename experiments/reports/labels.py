@@ -1,6 +1,6 @@
 """Labels and sentences of the planner report in English and Chinese, and how numbers read.
 
-All text lives in ``experiments/labels.csv`` (key, en, zh): names of sectors, cities,
+All text lives in ``experiments/reports/labels.csv`` (key, en, zh): names of sectors, cities,
 mixes and indicators, units, headings, axis labels and the templates of the readings,
 whose ``{fields}`` are filled in from the data. Numbers are shown in the units a reader
 of each language expects: shares as percentages, and in Chinese money in 亿元 (0.1 bn

@@ -15,7 +15,7 @@ import platform
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,9 +95,7 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     energy = model.environment.quota_metric(plants.sector, plants.fuel_intensity, plants.power_intensity)
     plant_table = pd.DataFrame(
         {
-            "sector": np.asarray(OVERCAPACITY_SECTORS)[plants.sector],
-            "city": np.asarray(world.cities)[plants.city],
-            "weight": plants.weight,
+            **_identity(plants, OVERCAPACITY_SECTORS, world.cities),
             "soe": plants.soe,
             "capacity_2017": plants.capacity,
             "workers_2017": plants.workers,
@@ -107,14 +105,23 @@ def micro_start(model: Any) -> dict[str, pd.DataFrame]:
     )
     firm_table = pd.DataFrame(
         {
-            "sector": np.asarray(GROWTH_SECTORS)[firms.sector],
-            "city": np.asarray(world.cities)[firms.city],
-            "weight": firms.weight,
+            **_identity(firms, GROWTH_SECTORS, world.cities),
             "founded": firms.founded,
             "revenue_2017": firms.revenue,
         }
     )
     return {"plants": plant_table, "firms": firm_table}
+
+
+def _identity(store: Any, sector_names: Sequence[str], cities: Sequence[str]) -> dict[str, Any]:
+    """Each row's sector and city by name, and its weight (the firms it stands for)."""
+    import numpy as np
+
+    return {
+        "sector": np.asarray(sector_names)[store.sector],
+        "city": np.asarray(cities)[store.city],
+        "weight": store.weight,
+    }
 
 
 def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -135,9 +142,8 @@ def micro_end(model: Any, start: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     ):
         table = start[name].reindex(range(store.n))
         names = OVERCAPACITY_SECTORS if name == "plants" else GROWTH_SECTORS
-        table["sector"] = np.asarray(names)[store.sector]
-        table["city"] = np.asarray(world.cities)[store.city]
-        table["weight"] = store.weight
+        for column, values in _identity(store, names, world.cities).items():
+            table[column] = values
         table["active"] = store.active
         exits = zip(store.exit_quarter, store.active, strict=True)
         table["exit_quarter"] = [quarter_label(int(q)) if not active else "" for q, active in exits]
@@ -276,7 +282,7 @@ def write_run(
             frame.to_parquet(staging / f"{name}.parquet", index=False)
             names.append(f"{name}.parquet")
         if plot:
-            from experiments.plots import overview
+            from experiments.sweeps.run_figure import overview
 
             overview(timeseries, card, summary, staging / "overview.png")
             names.append("overview.png")

@@ -4,7 +4,7 @@ Calibration, validation and sensitivity analysis evaluate the model at many poin
 (a point: a few parameter values) over several seeds. :class:`Batch` hands those runs
 to the launcher the app's config selects (``hydra/launcher=joblib`` on a laptop,
 ``hydra/launcher=cluster`` on SLURM, ``basic`` one after another), as Hydra's own
-sweepers do. Each run is an ordinary sweep run (:func:`experiments.run.sweep_run`):
+sweepers do. Each run is an ordinary sweep run (:func:`experiments.sweeps.run.sweep_run`):
 its config is composed from ``conf/config.yaml`` with the app's overrides, the point's
 values and the seed; it writes its own folder under ``<app run folder>/runs/`` with its
 completion marker, so an interrupted app that is started again in the same folder
@@ -24,22 +24,20 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from experiments.outputs import COMPLETE, FAILED, write_atomic
-from experiments.progress import Reporter
-from model.errors import ConfigError
+from experiments.sweeps.outputs import COMPLETE, FAILED, write_atomic
+from experiments.sweeps.progress import Reporter
 
 Point = Mapping[str, float]
 
 
 def job(cfg: DictConfig) -> None:
     """One run of a batch: the task function handed to the launcher (module level, so picklable)."""
-    from experiments.run import sweep_run
+    from experiments.sweeps.run import sweep_run
 
     hydra_cfg = HydraConfig.get()
     sweep_run(cfg, Path(hydra_cfg.runtime.output_dir).resolve(), Path(hydra_cfg.sweep.dir).resolve())
@@ -55,31 +53,6 @@ def override(cfg: DictConfig, key: str, value: float) -> str:
     """A command-line override setting ``key`` to ``value`` (``+key`` for a calibration-table entry)."""
     number = f"{float(value):.12g}"
     return f"{key}={number}" if OmegaConf.select(cfg, key, default=None) is not None else f"+{key}={number}"
-
-
-def config_value(cfg: DictConfig, key: str) -> Any:
-    """The value of ``key`` in the run config, or in the calibration tables; None if neither has it.
-
-    Table entries are ``calibration.overcapacity.<sector>.<field>`` and the like.
-    """
-    from model.calibration import resolve
-    from model.config import as_params
-
-    value = OmegaConf.select(cfg, key, default=None)
-    if value is None and key.startswith("calibration."):
-        node: Any = resolve(as_params(cfg.calibration), cfg.data_dir)
-        for part in key.split(".")[1:]:
-            node = node.get(part) if isinstance(node, Mapping) else None
-        value = node
-    return value
-
-
-def check_keys(cfg: DictConfig, keys: Sequence[str], what: str) -> None:
-    """Fail before any run if a parameter key names no number of the run config or its tables."""
-    for key in keys:
-        value = config_value(cfg, key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(what, key, "the key of a number in the run config or the calibration tables")
 
 
 @dataclass(frozen=True)
@@ -109,17 +82,18 @@ class RunResult:
 class Batch:
     """Launches points x seeds through the app's launcher.
 
+    Every run takes the app's command-line overrides (its own ``<name>.*`` settings and the
+    seed left out), draws no overview figure (``output.plot=false``) and takes ``extra``.
+
     Args:
         app_cfg: The app's composed config (without the Hydra node).
-        name: What runs (``calibrate``, ...), for progress lines.
-        run_overrides: The app's command-line overrides that apply to every run
-            (the app's own settings excluded).
+        name: The app (``calibrate``, ...): the prefix of its own settings, and the start
+            of its progress lines.
+        extra: Further overrides of every run (``output.micro=true``).
         runs_dir: Where the run folders go (default ``<app run folder>/runs``).
     """
 
-    def __init__(
-        self, app_cfg: DictConfig, name: str, run_overrides: Sequence[str], runs_dir: Path | None = None
-    ) -> None:
+    def __init__(self, app_cfg: DictConfig, name: str, extra: Sequence[str] = (), runs_dir: Path | None = None) -> None:
         from hydra._internal.callbacks import Callbacks
         from hydra.core.global_hydra import GlobalHydra
         from hydra.core.plugins import Plugins
@@ -128,7 +102,7 @@ class Batch:
 
         self.app_cfg = app_cfg
         self.name = name
-        self.run_overrides = list(run_overrides)
+        self.run_overrides = [*app_overrides(name), "output.plot=false", *extra]
         hydra_cfg = HydraConfig.get()
         self.runs_dir = (runs_dir or Path(hydra_cfg.runtime.output_dir) / "runs").resolve()
         self.runs_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,325 @@
+"""Collect a sweep: ``python -m experiments.collect SWEEP_DIR``.
+
+Reads the sweep's runs one at a time (memory does not grow with the number of runs)
+and writes into the sweep folder:
+
+* ``runs.parquet``: one row per run: experiment, mix, every varied parameter, seed,
+  status, final indicators, and for each target whether it was met and the value;
+* ``timeseries.parquet``: every finished run's quarterly series, long format, with the
+  run, its group and seed;
+* ``scorecard.csv``: per group of runs (a mix, or a point of the varied parameters)
+  and target, the probability of meeting it with a 95 % Wilson interval, and per key
+  indicator its median with a 90 % band;
+* figures: ``fan_<group>.png`` (key indicators over time against their targets),
+  ``heatmap.png`` (group x target probability of meeting it) and ``tradeoff.png``
+  (new-economy share against jobs lost and fiscal outlay).
+
+It lists failed, unfinished and never-started runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from omegaconf import OmegaConf
+from scipy import stats
+
+from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
+
+# Indicators summarised per group: (indicator, sector). Final values get a median and band;
+# the fan charts plot their quarterly paths.
+KEY_INDICATORS = (
+    ("new_economy_va_share", "all"),
+    ("rd_intensity", "all"),
+    ("labour_productivity", "all"),
+    ("gdp", "all"),
+    ("energy_intensity", "all"),
+    ("coal_consumption", "all"),
+    ("output", "steel"),
+    ("capacity", "coal"),
+    ("steel_channel_capacity_exited_share", "steel"),
+    ("steel_coastal_capacity_share", "steel"),
+    ("gazelle_firms", "all"),
+    ("unicorn_firms", "all"),
+    ("champion_firms", "all"),
+    ("jobs_lost", "all"),
+    ("workers_resettled", "all"),
+    ("fiscal_outlay", "all"),
+    ("fund_invested", "all"),
+    ("surcharge_revenue", "all"),
+)
+FAN_INDICATORS = KEY_INDICATORS[:12]
+CONFIDENCE = 0.95
+BAND = (0.05, 0.95)
+
+
+def wilson_interval(met: int, runs: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval for a probability of meeting a target (scipy)."""
+    if runs == 0:
+        return float("nan"), float("nan")
+    interval = stats.binomtest(met, runs).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+def find_runs(sweep_dir: Path) -> list[Path]:
+    """Run folders of a sweep: every folder where a run started (``_STARTED`` or ``.hydra``)."""
+    found = {p.parent for p in sweep_dir.rglob(STARTED)} | {p.parent for p in sweep_dir.rglob(".hydra") if p.is_dir()}
+    return sorted(found)
+
+
+def run_overrides(run_dir: Path) -> dict[str, str]:
+    """The run's task overrides as key -> value."""
+    pairs = {}
+    for item in read_overrides(run_dir):
+        key, _, value = item.lstrip("+~").partition("=")
+        pairs[key] = value
+    return pairs
+
+
+def expected_runs(sweep_dir: Path) -> int | None:
+    """Runs the sweep was to launch, from Hydra's ``multirun.yaml`` (None if absent)."""
+    path = sweep_dir / "multirun.yaml"
+    if not path.is_file():
+        return None
+    from experiments.sweeps.progress import expected_runs as count
+
+    return count(OmegaConf.load(path))
+
+
+class Collector:
+    """Accumulates a sweep run by run.
+
+    Args:
+        sweep_dir: The sweep folder.
+    """
+
+    def __init__(self, sweep_dir: Path) -> None:
+        self.sweep_dir = sweep_dir
+        self.rows: list[dict[str, Any]] = []
+        self.paths: dict[str, list[np.ndarray]] = defaultdict(list)  # group -> per-run key paths
+        self.dates: np.ndarray | None = None
+        self.targets: dict[str, dict[str, Any]] = {}
+        self.writer: pq.ParquetWriter | None = None
+        self.series_path = sweep_dir / ".timeseries.parquet.tmp"
+
+    def add(self, run_dir: Path) -> None:
+        """Read one run."""
+        name = str(run_dir.relative_to(self.sweep_dir))
+        group = str(run_dir.relative_to(self.sweep_dir).parent) if run_dir.name.startswith("seed=") else name
+        overrides = run_overrides(run_dir)
+        row: dict[str, Any] = {
+            "run": name,
+            "group": group if group != "." else "all",
+            **{f"param.{key}": value for key, value in overrides.items() if key not in ("seed", "experiment")},
+        }
+        row["seed"] = int(overrides["seed"]) if overrides.get("seed", "").isdigit() else None
+        if (run_dir / COMPLETE).is_file():
+            self._add_finished(run_dir, row)
+        elif (run_dir / FAILED).is_file():
+            row["status"] = "failed"
+            try:
+                row["error"] = json.loads((run_dir / FAILED).read_text(encoding="utf-8"))["error"]
+            except (json.JSONDecodeError, KeyError):
+                row["error"] = "unreadable _FAILED record"
+        else:
+            row["status"] = "unfinished"
+        self.rows.append(row)
+
+    def _add_finished(self, run_dir: Path, row: dict[str, Any]) -> None:
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        run = summary["run"]
+        row.update(
+            status="complete",
+            error=None,
+            experiment=run.get("experiment"),
+            policy_mix=run["policy_mix"],
+            scenario=run["scenario"],
+            scale=run["scale"],
+            seed=run["seed"],
+        )
+        final = summary["final_indicators"]
+        for indicator, value in final["province"].items():
+            row[f"final.{indicator}"] = value
+        for indicator, sector in KEY_INDICATORS:
+            if sector != "all":
+                row[f"final.{indicator}[{sector}]"] = final["by_sector"].get(indicator, {}).get(sector)
+        if not self.targets:  # what each target measures, from the first finished run
+            card = pd.read_csv(run_dir / "scorecard.csv")
+            self.targets = {
+                r.target: {
+                    "comparison": r.comparison,
+                    "target": r.target_value,
+                    "upper": r.upper,
+                    "indicator": r.indicator,
+                    "sector": r.sector,
+                    "label": r.label,
+                }
+                for r in card.itertuples()
+            }
+        for target, result in summary["targets"].items():
+            row[f"met.{target}"] = bool(result["met"])
+            row[f"value.{target}"] = result["simulated"]
+        ts = pd.read_parquet(run_dir / "timeseries.parquet")
+        self._keep_paths(ts, row["group"])
+        table = pa.Table.from_pandas(
+            ts.assign(run=row["run"], group=row["group"], seed=row["seed"], policy_mix=row["policy_mix"]),
+            preserve_index=False,
+        )
+        table = table.cast(
+            pa.schema([pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in table.schema])
+        )
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.series_path, table.schema, compression="zstd")
+        self.writer.write_table(table)
+
+    def _keep_paths(self, ts: pd.DataFrame, group: str) -> None:
+        wanted = ts[ts.city == "all"]
+        paths = []
+        for indicator, sector in FAN_INDICATORS:
+            series = wanted[(wanted.indicator == indicator) & (wanted.sector == sector)].sort_values("date")
+            paths.append(series.value.to_numpy())
+            if self.dates is None:
+                self.dates = series.date.to_numpy()
+        self.paths[group].append(np.vstack(paths))
+
+    def close(self) -> None:
+        """Finish the combined time series."""
+        if self.writer is not None:
+            self.writer.close()
+            self.series_path.replace(self.sweep_dir / "timeseries.parquet")
+
+    # ------------------------------------------------------------------ tables
+    def runs_table(self) -> pd.DataFrame:
+        """One row per run."""
+        frame = pd.DataFrame(self.rows)
+        first = ["run", "group", "status", "error", "experiment", "policy_mix", "scenario", "scale", "seed"]
+        params = sorted(c for c in frame.columns if c.startswith("param."))
+        rest = [c for c in frame.columns if c not in first and c not in params]
+        return frame[[c for c in first if c in frame.columns] + params + rest]
+
+    def scorecard(self, runs: pd.DataFrame) -> pd.DataFrame:
+        """Per group and target: probability met with its interval; per key indicator: median and band."""
+        done = runs[runs.status == "complete"]
+        rows = []
+        for group, members in done.groupby("group", sort=True):
+            mix = members.policy_mix.iloc[0]
+            for target, info in self.targets.items():
+                met = members[f"met.{target}"].astype(bool)
+                low, high = wilson_interval(int(met.sum()), len(met))
+                values = members[f"value.{target}"].astype(float)
+                rows.append(
+                    {
+                        "group": group,
+                        "policy_mix": mix,
+                        "kind": "target",
+                        "name": target,
+                        "runs": len(met),
+                        "met": int(met.sum()),
+                        "probability": met.mean(),
+                        "ci_low": low,
+                        "ci_high": high,
+                        "target": info["target"],
+                        "comparison": info["comparison"],
+                        **_band(values),
+                    }
+                )
+            for indicator, sector in KEY_INDICATORS:
+                column = f"final.{indicator}" if sector == "all" else f"final.{indicator}[{sector}]"
+                if column not in members:
+                    continue
+                name = indicator if sector == "all" else f"{indicator}[{sector}]"
+                rows.append(
+                    {
+                        "group": group,
+                        "policy_mix": mix,
+                        "kind": "indicator",
+                        "name": name,
+                        "runs": len(members),
+                        **_band(members[column].astype(float)),
+                    }
+                )
+        return pd.DataFrame(rows).astype({"met": "Int64"}, errors="ignore")
+
+
+def _band(values: pd.Series) -> dict[str, float]:
+    values = values.dropna()
+    if values.empty:
+        return {"median": np.nan, "p05": np.nan, "p95": np.nan}
+    low, median, high = np.quantile(values, [BAND[0], 0.5, BAND[1]])
+    return {"median": median, "p05": low, "p95": high}
+
+
+def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[str, Any]:
+    """Collect a sweep folder; return counts by status.
+
+    Raises:
+        SystemExit: The folder holds no runs.
+    """
+    sweep_dir = Path(sweep_dir)
+    runs = find_runs(sweep_dir)
+    if not runs:
+        raise SystemExit(f"error: SWEEP_DIR={str(sweep_dir)!r} is not allowed: expected a sweep folder with runs")
+    collector = Collector(sweep_dir)
+    try:
+        for i, run_dir in enumerate(runs, start=1):
+            collector.add(run_dir)
+            if not quiet and (i % 200 == 0 or i == len(runs)):
+                print(f"read {i}/{len(runs)} runs", file=sys.stderr, flush=True)
+    finally:
+        collector.close()
+    table = collector.runs_table()
+    write_atomic(sweep_dir / "runs.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    card = collector.scorecard(table)
+    write_atomic(sweep_dir / "scorecard.csv", lambda tmp: card.to_csv(tmp, index=False))
+    if figures and not card.empty:
+        from experiments.sweeps import sweep_figures
+
+        sweep_figures.all_figures(
+            sweep_dir, card, table, collector.paths, collector.dates, FAN_INDICATORS, collector.targets
+        )
+    counts = table.status.value_counts().to_dict()
+    expected = expected_runs(sweep_dir)
+    report = {
+        "complete": counts.get("complete", 0),
+        "failed": counts.get("failed", 0),
+        "unfinished": counts.get("unfinished", 0),
+        "expected": expected,
+        "not_started": max(expected - len(table), 0) if expected is not None else None,
+    }
+    if not quiet:
+        _print_report(table, report, sweep_dir)
+    return report
+
+
+def _print_report(table: pd.DataFrame, report: dict[str, Any], sweep_dir: Path) -> None:
+    print(
+        f"{report['complete']} runs complete, {report['failed']} failed, {report['unfinished']} unfinished"
+        + (f", {report['not_started']} of {report['expected']} never started" if report["expected"] else "")
+    )
+    for row in table[table.status == "failed"].itertuples():
+        print(f"  failed:     {row.run}: {row.error}")
+    for row in table[table.status == "unfinished"].itertuples():
+        print(f"  unfinished: {row.run}")
+    if report["failed"] or report["unfinished"] or report["not_started"]:
+        print("re-run the sweep's command to redo them; finished runs are skipped")
+    print(f"wrote runs.parquet, timeseries.parquet, scorecard.csv and figures into {sweep_dir}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sweep_dir", type=Path, help="a sweep folder, e.g. multirun/mix_comparison")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        raise SystemExit(f"error: SWEEP_DIR={str(args.sweep_dir)!r} is not allowed: expected an existing folder")
+    collect(args.sweep_dir, figures=not args.no_figures)
