@@ -32,3 +32,12 @@ def band_index(edges: np.ndarray, values: np.ndarray, side: str = "right") -> np
     for edge in np.asarray(edges).tolist():
         index += (values >= edge) if side == "right" else (values > edge)
     return index
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The median of ``values`` each standing for ``weights`` items (``np.median`` when the weights are equal)."""
+    if np.all(weights == weights[0]):
+        return float(np.median(values))
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])

@@ -42,7 +42,7 @@ from model.contexts import GrowthPaths, growth_context, plant_context
 from model.environment import Environment
 from model.instruments import build_mix
 from model.markets import Markets
-from model.names import GROWTH_SECTORS, N_GROWTH, N_OVERCAPACITY, OVERCAPACITY_SECTORS
+from model.names import GROWTH_SECTORS, N_OVERCAPACITY, OVERCAPACITY_SECTORS
 from model.recognition import TitleReview
 from model.rng import Streams
 from model.tallies import Tallies
@@ -108,16 +108,13 @@ class ShandongModel(mesa.Model):
         Firm.city_names = world.cities
 
         pop_rng = self.streams.get("population")
-        self.plants, _ = population.build_plants(world, cal, self.scale, pop_rng)
-        self.firms = population.build_firms(world, cal, scen, self.scale, pop_rng)
+        self.plants = population.build_plants(world, cal, pop_rng)
+        sample_rng = self.streams.get("population_sample")
+        self.firms = population.build_firms(world, cal, scen, self.scale, pop_rng, sample_rng)
         with collector_paused():  # tens of thousands of agents and no garbage among them
             self.plant_agents: list[Plant | None] = [*create_agents(self, Plant, range(self.plants.n))]
             self.firm_agents: list[GrowthFirm | None] = [*create_agents(self, GrowthFirm, range(self.firms.n))]
-        rows_by_sector = [np.flatnonzero(self.firms.sector == s) for s in range(N_GROWTH)]
-        self.row_weight = world.growth["firms"] / np.array([rows.size for rows in rows_by_sector])
-        # Each industry's median firm revenue at the end of 2017 [bn yuan per year]: the scale
-        # of entrants (times entrant_size) and of the fund's typical ticket, grown at trend.
-        self.median_revenue_2017 = np.array([np.median(self.firms.revenue[rows]) for rows in rows_by_sector])
+        rows_by_sector, self.row_weight, self.median_revenue_2017 = population.industry_rows(self.firms)
         self.entry_slots = population.entrant_slots(world, cal, self.scale)
 
         self.cities = [

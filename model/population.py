@@ -5,9 +5,12 @@ within a sector, sizes are heavy-tailed (lognormal) and energy intensity, emissi
 performance, plant scale, finances, workforce, city and ownership vary across
 plants, with larger plants more efficient and more often compliant.
 
-At ``scale < 1`` each sector keeps ``max(minimum, round(firms * scale))`` rows and
-each row stands for ``firms / rows`` firms (its ``weight``), so that totals, and
-therefore every extensive indicator, stay at full-scale values.
+Plants are never thinned: every plant of the overcapacity sectors (about 1,100) is a row
+at every scale, so that closures, swaps and market clearing do not depend on the scale.
+Growth firms are: at ``scale < 1`` each of the ten industries keeps
+``max(MIN_FIRM_ROWS, round(firms * scale))`` rows and each row stands for
+``firms / rows`` firms (its ``weight``), so that totals, and therefore every extensive
+indicator, stay at full-scale values.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import numpy as np
 from agents.growth_firms import FIRM_SCHEMA, MAX_RD_RATE
 from agents.plants import PLANT_SCHEMA, PlantContext
 from agents.population import ColumnStore
+from model.arrays import weighted_median
 from model.config import Params
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.world import World
 
-MIN_PLANT_ROWS = 3  # per overcapacity sector, whatever the scale
 MIN_FIRM_ROWS = 20  # per growth sector
+# Share of each industry's firms kept one row per firm below full scale, by revenue and by
+# niche share; assumption: the top 2 % hold the unicorn and champion candidates (range 1-5 %).
+TAKE_ALL_SHARE = 0.02
+YOUNG_YEARS = 10.0  # age of the young firms among which the largest are kept [years]: the unicorn age limit
 ENTRANT_ROOM = 0.25  # spare rows allocated for entrants, as a share of the initial firms
 RD_SIZE_SLOPE = 0.5  # fall of log R&D intensity per standard deviation of log size
 
@@ -68,18 +75,12 @@ def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration
     return rng.beta(mean * concentration, (1 - mean) * concentration, n)
 
 
-def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generator) -> tuple[ColumnStore, np.ndarray]:
-    """Plants of the six overcapacity sectors.
-
-    Returns:
-        The column store and the 2017 utilisation each sector starts from.
-    """
-    oc = world.overcapacity
+def build_plants(world: World, cal: Params, rng: np.random.Generator) -> ColumnStore:
+    """Plants of the six overcapacity sectors, one row per plant (at every scale)."""
     blocks = []
     for i, name in enumerate(OVERCAPACITY_SECTORS):
         sector = cal.overcapacity[name]
-        n = rows_for(int(sector.firms), scale, MIN_PLANT_ROWS)
-        weight = float(sector.firms) / n
+        n = int(sector.firms)
         segments = [seg for seg in world.segments if seg.sector == i]
         counts = np.maximum(np.round(np.array([s.firm_share for s in segments]) * n).astype(int), 1)
         counts[-1] = max(n - counts[:-1].sum(), 1)
@@ -163,8 +164,7 @@ def build_plants(world: World, cal: Params, scale: float, rng: np.random.Generat
     store = ColumnStore(PLANT_SCHEMA, int(total * 1.5) + 16)
     for block in blocks:
         store.append(len(block["sector"]), block)
-    utilisation0 = oc["output"] / oc["capacity"]
-    return store, utilisation0
+    return store
 
 
 def rebuilt_steel_works(
@@ -230,13 +230,33 @@ def firm_parameters(sector: Params) -> dict[str, float]:
     }
 
 
-def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: np.random.Generator) -> ColumnStore:
-    """Firms of the ten strong industries (recognition flags are set by the model)."""
+def build_firms(
+    world: World,
+    cal: Params,
+    scenario: Params,
+    scale: float,
+    rng: np.random.Generator,
+    sample_rng: np.random.Generator,
+) -> ColumnStore:
+    """Firms of the ten strong industries (recognition flags are set by the model).
+
+    Each industry's firms are drawn in full; below full scale they are then sampled by
+    strata (:func:`_sample_rows`), so that the rare large firms and niche leaders, on
+    which the unicorn and champion counts turn, are kept one row per firm.
+
+    Args:
+        world: Sector and city tables.
+        cal: The calibration.
+        scenario: The scenario (trend growth of 2016 and 2017 revenue).
+        scale: Fraction of the firms simulated, in (0, 1].
+        rng: The population stream.
+        sample_rng: The stream that picks the sampled rows (unused at full scale).
+    """
     blocks = []
     for i, name in enumerate(GROWTH_SECTORS):
         sector = cal.growth[name]
-        n = rows_for(int(sector.firms), scale, MIN_FIRM_ROWS)
-        weight = float(sector.firms) / n
+        n = int(sector.firms)
+        weight = 1.0
         z = rng.standard_normal(n)
         revenue = _normalise(np.exp(sector.size_sigma * z), weight, sector.value_added / sector.va_ratio)
         # Older firms are larger: a large firm is rarely young (few unicorns at the start).
@@ -279,37 +299,95 @@ def build_firms(world: World, cal: Params, scenario: Params, scale: float, rng: 
         flagged = order[: int(np.searchsorted(cum, sector.new_economy_share, side="left"))]
         new_economy = np.zeros(n, bool)
         new_economy[flagged] = True
-        blocks.append(
-            {
-                "sector": np.full(n, i),
-                "city": city,
-                "weight": np.full(n, weight),
-                "active": np.ones(n, bool),
-                "founded": 2018.0 - age,
-                "revenue": revenue,
-                "tfp": tfp,
-                "rd_rate": rd,
-                "rd_base": rd,
-                "tech_share": tech_share,
-                **firm_parameters(sector),
-                "niche_share": niche,
-                "niche_market": _market(revenue, niche),
-                "cash": cash,
-                "debt": debt,
-                "assets": assets,
-                "new_economy": new_economy,
-                "application": rng.random(n),
-                "screening_noise": rng.standard_normal(n),
-                "revenue_1y": revenue_1y,
-                "revenue_2y": revenue_2y,
-                "exit_quarter": np.full(n, -1),
-            }
-        )
+        block = {
+            "sector": np.full(n, i),
+            "city": city,
+            "weight": np.full(n, weight),
+            "active": np.ones(n, bool),
+            "founded": 2018.0 - age,
+            "revenue": revenue,
+            "tfp": tfp,
+            "rd_rate": rd,
+            "rd_base": rd,
+            "tech_share": tech_share,
+            **firm_parameters(sector),
+            "niche_share": niche,
+            "niche_market": _market(revenue, niche),
+            "cash": cash,
+            "debt": debt,
+            "assets": assets,
+            "new_economy": new_economy,
+            "application": rng.random(n),
+            "screening_noise": rng.standard_normal(n),
+            "revenue_1y": revenue_1y,
+            "revenue_2y": revenue_2y,
+            "exit_quarter": np.full(n, -1),
+        }
+        blocks.append(_sample_rows(block, rows_for(n, scale, MIN_FIRM_ROWS), sample_rng))
     total = sum(len(b["sector"]) for b in blocks)
     store = ColumnStore(FIRM_SCHEMA, int(total * (1 + ENTRANT_ROOM)) + 16)
     for block in blocks:
         store.append(len(block["sector"]), block)
     return store
+
+
+def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Keep ``rows`` of an industry's firms, sampled by strata; every firm in ``block`` has weight 1.
+
+    The take-all stratum, one row per firm, holds the largest firms, the niche leaders and
+    the largest young firms (the top :data:`TAKE_ALL_SHARE` by revenue, by niche share and
+    by revenue among firms of at most :data:`YOUNG_YEARS`, at most a quarter of the rows
+    each): thinning the tail would make the unicorn and champion counts, a few dozen
+    firms at most, move in steps of the row weight. The other firms are sampled at random
+    within two strata, new economy or not, in proportion to their numbers; each stratum's
+    revenue-based stocks are rescaled so that its revenue total is unchanged, so that the
+    industry's value added and its new-economy part are those of the full population.
+    """
+    n = len(block["sector"])
+    if rows >= n:
+        return block
+    revenue, niche = block["revenue"], block["niche_share"]
+    top = max(1, min(int(np.ceil(TAKE_ALL_SHARE * n)), rows // 4))
+    take_all = np.zeros(n, bool)
+    take_all[np.argsort(-revenue, kind="stable")[:top]] = True
+    by_niche = np.argsort(-niche, kind="stable")[:top]
+    take_all[by_niche[niche[by_niche] > 0]] = True  # firms outside manufacturing have no niche
+    young = np.flatnonzero(2018.0 - block["founded"] <= YOUNG_YEARS)  # the unicorns' pool: large among the young
+    take_all[young[np.argsort(-revenue[young], kind="stable")[:top]]] = True
+    keep, weight, factor = [np.flatnonzero(take_all)], [np.ones(int(take_all.sum()))], [np.ones(int(take_all.sum()))]
+    rest = ~take_all
+    room = rows - int(take_all.sum())
+    for stratum in (rest & block["new_economy"], rest & ~block["new_economy"]):
+        members = np.flatnonzero(stratum)
+        if members.size == 0:
+            continue
+        size = min(members.size, max(1, round(room * members.size / rest.sum())))
+        sampled = np.sort(rng.choice(members, size=size, replace=False))
+        w = members.size / size
+        keep.append(sampled)
+        weight.append(np.full(size, w))
+        factor.append(np.full(size, revenue[members].sum() / (w * revenue[sampled].sum())))
+    rows_kept = np.concatenate(keep)
+    kept = {key: np.asarray(values)[rows_kept] if np.ndim(values) else values for key, values in block.items()}
+    kept["weight"] = np.concatenate(weight)
+    scaling = np.concatenate(factor)
+    for column in ("revenue", "revenue_1y", "revenue_2y", "cash", "debt", "assets"):
+        kept[column] = kept[column] * scaling
+    kept["niche_market"] = _market(kept["revenue"], kept["niche_share"])
+    return kept
+
+
+def industry_rows(firms: ColumnStore) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Each industry's rows, the firms a row of its sampled stratum stands for, and its median revenue.
+
+    The row weight (1 at full scale) is also the entrants'. The median firm revenue at the
+    end of 2017 [bn yuan per year] sets the scale of entrants (times ``entrant_size``) and
+    of the fund's typical ticket, grown at trend.
+    """
+    rows = [np.flatnonzero(firms.sector == s) for s in range(len(GROWTH_SECTORS))]
+    row_weight = np.array([firms.weight[r].max() for r in rows])
+    median_revenue = np.array([weighted_median(firms.revenue[r], firms.weight[r]) for r in rows])
+    return rows, row_weight, median_revenue
 
 
 def entrant_slots(world: World, cal: Params, scale: float) -> int:

@@ -15,7 +15,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-STREAMS = ("population", "growth_shock", "growth_event", "inspection", "fund_selection", "entry", "mesa")
+STREAMS = (
+    "population",
+    "population_sample",  # which growth firms are simulated below full scale
+    "growth_shock",
+    "growth_event",
+    "inspection",
+    "fund_selection",
+    "entry",
+    "mesa",
+)
 
 
 StreamKey = tuple[str, *tuple[int, ...]]  # a stream's name and its integer keys

@@ -21,3 +21,12 @@ def test_band_index_is_searchsorted(side):
 def test_dot():
     a, b = np.array([1.0, 2.0, 3.0]), np.array([4.0, 0.5, -1.0])
     assert dot(a, b) == 2.0 and isinstance(dot(a, b), float)
+
+
+def test_weighted_median_counts_each_value_by_its_weight():
+    from model.arrays import weighted_median
+
+    # 1 stands for 1 item, 2 for 1, 10 for 3: the five items are 1, 2, 10, 10, 10.
+    assert weighted_median(np.array([10.0, 1.0, 2.0]), np.array([3.0, 1.0, 1.0])) == 10.0
+    assert weighted_median(np.array([10.0, 1.0, 2.0]), np.array([1.0, 1.0, 1.0])) == 2.0
+    assert weighted_median(np.array([4.0, 1.0]), np.array([1.0, 5.0])) == 1.0

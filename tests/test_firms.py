@@ -5,6 +5,7 @@ import pytest
 
 from agents.fund import FundBehaviour, FundRules, select_investees
 from model import ShandongModel
+from model.arrays import weighted_median
 from model.config import compose
 from model.names import GROWTH_SECTORS
 
@@ -62,12 +63,12 @@ def test_the_funds_expected_ticket_is_its_ticket_for_a_median_firm(entrant_size)
             ["policy_mix=fund_only", "seed=0", f"scale={SCALE}", f"calibration.behaviour.entrant_size={entrant_size}"]
         )
     )
-    revenue_2017, sector = model.firms.revenue.copy(), model.firms.sector.copy()
+    revenue_2017, sector, weight_2017 = model.firms.revenue.copy(), model.firms.sector.copy(), model.firms.weight.copy()
     model.step()  # the fund instrument hands the model its rules
     rules = model.fund.rules
     q = 8
     for s, name in enumerate(GROWTH_SECTORS):
-        median = float(np.median(revenue_2017[sector == s]))
+        median = weighted_median(revenue_2017[sector == s], weight_2017[sector == s])
         revenue = median * (1.0 + model.params.scenario.demand_growth[name]) ** (q / 4)
         multiple = model.world.growth["valuation_multiple"][s]
         per_yuan = min(rules.ticket_to_revenue, rules.max_stake / (1 - rules.max_stake) * multiple)

@@ -62,7 +62,7 @@ def test_small_plants_get_the_restricted_and_eliminated_classes(calibration, see
     from model import population
 
     world, cal = calibration
-    plants, _ = population.build_plants(world, cal, 1.0, np.random.default_rng(seed))
+    plants = population.build_plants(world, cal, np.random.default_rng(seed))
     for name in ("steel", "building_materials"):
         rows = plants.sector == world.overcapacity_index(name)
         shares = cal.overcapacity[name].equipment_class_shares
