@@ -1,7 +1,7 @@
 """Experiments: runs and sweeps, the analysis apps, the planner's reports and the benchmarks.
 
 The top-level modules are the command lines (``python -m experiments.run``, ``.collect``,
-``.report``, ``.calibrate``, ``.validate``, ``.sensitivity``, ``.bench``, ``.bench_sweep``
+``.report``, ``.calibrate``, ``.validate``, ``.backtest``, ``.sensitivity``, ``.bench``, ``.bench_sweep``
 and ``.docs``, the README's parameter table); the code they run lives in
 :mod:`experiments.sweeps`, :mod:`experiments.apps`, :mod:`experiments.reports` and
 :mod:`experiments.benchmarks`.

@@ -1,4 +1,4 @@
-"""What the analysis apps (calibrate, validate, sensitivity) share with ``experiments.run``.
+"""What the analysis apps (calibrate, validate, backtest, sensitivity) share with ``experiments.run``.
 
 Each app is a Hydra app on the same config tree: ``conf/<app>.yaml`` starts from
 ``conf/config.yaml`` and adds the app's own settings under a key of the same name,
