@@ -102,6 +102,16 @@ class Environment:
             total += scheme.surcharge(self, sector, fuel, power, ule, equipment_class)
         return total * self.surcharge_scale
 
+    def plant_surcharges(self, plants: ColumnStore) -> np.ndarray:
+        """Every plant's surcharge [yuan/kWh] in its present state."""
+        columns = (plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.equipment_class)
+        return self.surcharge_of(plants, np.arange(plants.n), *columns)
+
+    def plant_gaps(self, plants: ColumnStore) -> np.ndarray:
+        """Every plant's non-compliance in its present state (:meth:`gaps_of`)."""
+        columns = (plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap)
+        return self.gaps_of(plants, *columns, plants.plant_scale)
+
     def gaps_of(
         self,
         plants: ColumnStore,

@@ -142,6 +142,10 @@ class ShandongModel(mesa.Model):
         self.growth = GrowthPaths.from_scenario(scen, self.markets.shock[N_OVERCAPACITY:])
         self.tallies = Tallies()
 
+        # The regimes in force at the end of 2017 (instruments that started earlier) are part of
+        # the starting state: the 2017 surcharges are in the costs the markets are calibrated to.
+        self.government.apply_policies(0)
+        self.plants.surcharge = self.environment.plant_surcharges(self.plants)
         self.plant_ctx = plant_context(world, cal.behaviour, self.environment, self.plants)
         self.growth_ctx = growth_context(world, cal.behaviour, self.growth)
         cost = Plant.marginal_cost(self.plants, self.plant_ctx)
@@ -191,10 +195,7 @@ class ShandongModel(mesa.Model):
         released = Plant.complete_upgrades(plants, ctx)
         if released.any():
             self.tallies.replaced(plants, released, self.cities)
-        plants.surcharge = self.environment.surcharge_of(
-            plants, np.arange(plants.n), plants.fuel_intensity, plants.power_intensity, plants.ule_unmet,
-            plants.equipment_class,
-        )  # fmt: skip
+        plants.surcharge = self.environment.plant_surcharges(plants)
         plants.utilisation = self.markets.clear_quarter(plants, ctx, q)
         plants.output = plants.utilisation * plants.capacity
         plants.reserve = plants.reserve - np.where(plants.sector == self.markets.coal, plants.output / 4.0, 0.0)
@@ -208,10 +209,7 @@ class ShandongModel(mesa.Model):
     def regulate(self, q: int) -> None:
         """Inspections on the regulator's cadence; closure of plants past their deadline."""
         plants, ctx = self.plants, self.plant_ctx
-        ctx.gaps = self.environment.gaps_of(
-            plants, plants.fuel_intensity, plants.power_intensity, plants.ule_unmet, plants.safety_gap,
-            plants.plant_scale,
-        )  # fmt: skip
+        ctx.gaps = self.environment.plant_gaps(plants)
         noncompliant = ctx.gaps.any(axis=0) & plants.active
         if self.regulator.inspects(q):
             draws = self.streams.get("inspection", q).random(plants.n)

@@ -246,12 +246,25 @@ def check_surcharge_scale(mix: DictConfig) -> None:
     _nonnegative(mix.surcharge_scale, "policy_mix.surcharge_scale")
 
 
+# Instruments that may have started before 2018: the regimes already in force at the end of
+# 2017 (surcharges, standards) are part of the starting state and of every mix.
+REGIMES = ("steel_differential_pricing", "aluminium_tiered_pricing", "over_quota_pricing", "standards")
+EARLIEST_REGIME = "2000Q1"
+
+
 def check_instrument_starts(mix: DictConfig) -> None:
-    """Every instrument of the mix starts in a simulated quarter."""
+    """Every instrument of the mix starts in a simulated quarter; a regime may have started earlier."""
     ins = mix.instruments
     for name in ins:
-        if ins[name] is not None:
-            _quarter(ins[name].start, f"policy_mix.instruments.{name}.start")
+        if ins[name] is None:
+            continue
+        key = f"policy_mix.instruments.{name}.start"
+        if name in REGIMES:
+            index = quarter_index(ins[name].start, key)
+            allowed = f"a quarter from {EARLIEST_REGIME} (a regime in force before 2018) to 2022Q4"
+            _check(quarter_index(EARLIEST_REGIME) <= index <= N_QUARTERS, key, ins[name].start, allowed)
+        else:
+            _quarter(ins[name].start, key)
 
 
 # Each instrument check takes the instrument's config, its key and the resolved calibration

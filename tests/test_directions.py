@@ -1,5 +1,6 @@
 """Each single-instrument mix moves its own indicators the right way against `none` (same seed)."""
 
+import numpy as np
 import pytest
 from conftest import value
 
@@ -8,11 +9,26 @@ SCALE = 0.1
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_pricing_lowers_energy_use_and_raises_surcharges(run, seed):
+    """The programme's pricing (the 2021 ultra-low-emission surcharge) on top of the 2017 regimes."""
     _, none = run("none", seed, SCALE)
     _, pricing = run("pricing_only", seed, SCALE)
-    assert value(pricing, "surcharge_revenue") > 0 == value(none, "surcharge_revenue")
+    assert value(pricing, "surcharge_revenue") > value(none, "surcharge_revenue") > 0
     assert value(pricing, "energy_consumption") < value(none, "energy_consumption")
     assert value(pricing, "capacity", "steel") <= value(none, "capacity", "steel")
+
+
+def test_the_regimes_in_force_at_the_end_of_2017_are_in_the_starting_state_of_every_mix():
+    """Surcharges that predate the programme are paid in 2017Q4, under `none` too, and the same in every mix."""
+    from model import ShandongModel
+
+    built = {mix: ShandongModel(seed=0, scale=SCALE, policy_mix=mix) for mix in ("none", "fund_only", "as_enacted")}
+    surcharge = {mix: model.plants.surcharge.copy() for mix, model in built.items()}
+    assert (surcharge["none"] > 0).any()
+    for mix in ("fund_only", "as_enacted"):
+        assert np.array_equal(surcharge[mix], surcharge["none"]), mix
+    # Markets are calibrated to 2017 output with those surcharges in the costs.
+    for model in built.values():
+        assert model.indicator("output", "steel") == pytest.approx(model.params.calibration.overcapacity.steel.output)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
