@@ -21,7 +21,8 @@ the as-enacted mix.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
@@ -37,15 +38,17 @@ from agents.plants import Plant
 from model import population
 from model.accounts import Accounts
 from model.calendar import N_QUARTERS, quarter_label
-from model.config import compose, resolved
+from model.config import resolved
 from model.contexts import GrowthPaths, growth_context, plant_context
 from model.environment import Environment
 from model.instruments import build_mix
 from model.markets import Markets
 from model.names import GROWTH_SECTORS, N_GROWTH, N_OVERCAPACITY, OVERCAPACITY_SECTORS
+from model.overrides import configure
 from model.recognition import TitleReview
 from model.rng import Streams
 from model.tallies import Tallies
+from model.targets import scorecard
 from model.world import World
 
 # Province-wide indicators the model's own DataCollector records each quarter (for batch_run).
@@ -75,8 +78,23 @@ class ShandongModel(mesa.Model):
         scenario: Name of a scenario in ``conf/scenario/``.
         calibration: Name of a calibration in ``conf/calibration/``.
         targets: Name of a target set in ``conf/targets/``.
-        config: A composed config (e.g. from Hydra); when given, the names, ``scale`` and
-            ``seed`` above are ignored in favour of the config's own.
+        config: A composed config (e.g. from Hydra); when given, the names, ``scale``,
+            ``seed``, ``overrides`` and levers are ignored in favour of the config's own.
+        overrides: Dotted config key -> value, as on the command line
+            (``{"policy_mix.instruments.standards.pace": 2}``; ``+key`` adds an entry); see
+            :mod:`model.overrides`.
+        **levers: The main levers by short name (:data:`model.overrides.LEVERS`):
+            ``fund_size`` [bn yuan], ``deployment_pace``, ``standards_pace``,
+            ``inspection_interval`` [quarters], ``surcharge_scale``; None keeps the mix's.
+            Keyword arguments, so that Mesa's ``batch_run`` can vary them.
+
+    The base config is composed once per process (:func:`model.overrides.configure`); a bad
+    key or value raises :class:`~model.errors.ConfigError` before anything is built.
+
+    Mesa: the DataCollector records 2017Q4 at construction and every quarter after it.
+    ``running`` stays True through 2022Q4 and the step after it, which simulates nothing,
+    ends the run: Mesa 3.3.1's ``batch_run`` reads the collector's rows up to
+    ``steps - 1`` (mesa#2514), so this is what makes it report 2022Q4, as Step 20.
     """
 
     def __init__(
@@ -88,11 +106,13 @@ class ShandongModel(mesa.Model):
         calibration: str = "shandong_2017_msm",
         targets: str = "shandong_2022",
         config: DictConfig | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **levers: float | None,
     ) -> None:
         if config is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
             names = {"policy_mix": policy_mix, "scenario": scenario, "calibration": calibration, "targets": targets}
-            config = compose([*(f"{k}={v}" for k, v in names.items()), f"scale={scale}", f"seed={seed}"])
+            config = configure(overrides, seed=seed, scale=scale, **names, **levers)
         self.config = config
         self.params = params = resolved(config)  # validated; calibration tables read
         self.seed = int(params.seed)
@@ -162,7 +182,10 @@ class ShandongModel(mesa.Model):
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """Simulate one quarter."""
+        """Simulate one quarter; the step after 2022Q4 simulates nothing and ends the run."""
+        if self.steps > N_QUARTERS:
+            self.running = False
+            return
         self.quarter = q = self.steps
         self.environment.reset()
         self.fund.new_quarter()
@@ -178,13 +201,15 @@ class ShandongModel(mesa.Model):
         self.resettle()
         self.accounts.record(q)
         self.datacollector.collect(self)
-        if q >= N_QUARTERS:
-            self.running = False
 
     def run(self) -> None:
         """Run to 2022Q4."""
         while self.running:
             self.step()
+
+    def scorecard(self) -> pd.DataFrame:
+        """The run so far scored against its targets (:func:`model.targets.scorecard`)."""
+        return scorecard(self.timeseries(), self.params.targets.entries)
 
     # ------------------------------------------------------------------ plants
     def plants_produce(self, q: int) -> None:
