@@ -16,6 +16,11 @@ rules in ``agents.plants`` and ``agents.growth_firms``, the tallies in ``model.t
 ``model.accounts``. The calibration, scenario, policy mix and targets come from the Hydra
 config in ``conf/``; called with no arguments the model builds full-scale Shandong under
 the as-enacted mix.
+
+Mesa: the DataCollector records 2017Q4 at construction and each quarter after it, and
+``running`` stays True through 2022Q4: the step after it simulates nothing and ends the
+run. Mesa 3.3.1's ``batch_run`` reads the collector's rows up to ``steps - 1`` only
+(mesa#2514), so this is what makes it report 2022Q4, as Step 20.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from agents.base import collector_paused, create_agents, remove_agents
+from agents.base import collector_paused, create_agents, remove_rows
 from agents.firms import ExitReason, Firm
 from agents.fund import YUAN_PER_BN, ConversionFund, FundBehaviour
 from agents.government import City, ProvincialGovernment, Regulator
@@ -80,21 +85,11 @@ class ShandongModel(mesa.Model):
         targets: Name of a target set in ``conf/targets/``.
         config: A composed config (e.g. from Hydra); when given, the names, ``scale``,
             ``seed``, ``overrides`` and levers are ignored in favour of the config's own.
-        overrides: Dotted config key -> value, as on the command line
-            (``{"policy_mix.instruments.standards.pace": 2}``; ``+key`` adds an entry); see
-            :mod:`model.overrides`.
-        **levers: The main levers by short name (:data:`model.overrides.LEVERS`):
-            ``fund_size`` [bn yuan], ``deployment_pace``, ``standards_pace``,
-            ``inspection_interval`` [quarters], ``surcharge_scale``; None keeps the mix's.
-            Keyword arguments, so that Mesa's ``batch_run`` can vary them.
+        overrides: Dotted config key -> value, as on the command line (:mod:`model.overrides`).
+        **levers: The main levers by short name (``fund_size=800``, ...; None keeps the mix's):
+            :data:`model.overrides.LEVERS`. Keywords, so that Mesa's ``batch_run`` varies them.
 
-    The base config is composed once per process (:func:`model.overrides.configure`); a bad
-    key or value raises :class:`~model.errors.ConfigError` before anything is built.
-
-    Mesa: the DataCollector records 2017Q4 at construction and every quarter after it.
-    ``running`` stays True through 2022Q4 and the step after it, which simulates nothing,
-    ends the run: Mesa 3.3.1's ``batch_run`` reads the collector's rows up to
-    ``steps - 1`` (mesa#2514), so this is what makes it report 2022Q4, as Step 20.
+    ``running`` stays True through 2022Q4; the step after it ends the run (see the module doc).
     """
 
     def __init__(
@@ -272,7 +267,7 @@ class ShandongModel(mesa.Model):
             return
         self.tallies.closed(self.plants, rows, self.cities)
         Plant.close(self.plants, rows, reason, self.quarter, compensation)
-        self._remove_agents(self.plant_agents, rows)
+        remove_rows(self, self.plant_agents, rows.tolist())
 
     def build_steel_plants(self, capacity_by_city: np.ndarray) -> None:
         """Commission rebuilt steel capacity [Mt/yr by city] as new best-practice plants."""
@@ -314,7 +309,7 @@ class ShandongModel(mesa.Model):
         if leaving.size:
             self.accounts.firms_left(leaving)
             GrowthFirm.leave(firms, leaving, reason[leaving], q)
-            self._remove_agents(self.firm_agents, leaving)
+            remove_rows(self, self.firm_agents, leaving.tolist())
 
     def firms_enter(self, q: int) -> None:
         """New firms enter the ten strong industries, more where fund money flows."""
@@ -347,15 +342,6 @@ class ShandongModel(mesa.Model):
             return
         moved = sum(city.resettle(rate) for city in self.cities)
         self.government.spend("resettlement_subsidies", moved * self.environment.resettlement_subsidy / YUAN_PER_BN)
-
-    def _remove_agents(self, agents: list, rows: np.ndarray) -> None:
-        leaving = []
-        for row in rows.tolist():
-            agent = agents[row]
-            if agent is not None:
-                leaving.append(agent)
-                agents[row] = None
-        remove_agents(self, leaving)
 
     # ------------------------------------------------------------------ reading results
     def _reporter(self, indicator: str) -> Callable[[ShandongModel], float]:
