@@ -27,11 +27,7 @@ if not os.path.exists(CHROMIUM):
 if MISSING and not os.environ.get("CI"):
     pytest.skip(f"the explorer's browser test needs {', '.join(MISSING)} (the viz extra)", allow_module_level=True)
 
-pytestmark = [
-    pytest.mark.slow,
-    # Solara checks the rules of hooks in Mesa 3.3.1's own ComponentsView (a use_state after an early return)
-    pytest.mark.filterwarnings("ignore:Failed to validate hooks for component ComponentsView:UserWarning"),
-]
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
