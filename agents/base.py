@@ -124,3 +124,14 @@ def remove_agents(model: mesa.Model, agents: Sequence[mesa.Agent]) -> None:
     model._all_agents._agents._dirty_len = True
     for kind in by_type:
         model._agents_by_type[kind]._agents._dirty_len = True
+
+
+def remove_rows(model: mesa.Model, agents: list, rows: Iterable[int]) -> None:
+    """Remove the agents viewing ``rows`` (``agents[row]``; rows already empty are passed over)."""
+    leaving = []
+    for row in rows:
+        agent = agents[row]
+        if agent is not None:
+            leaving.append(agent)
+            agents[row] = None
+    remove_agents(model, leaving)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from model.api import simulate
     from model.model import ShandongModel
 
-__all__ = ["ShandongModel"]
+__all__ = ["ShandongModel", "simulate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +21,8 @@ def __getattr__(name: str) -> Any:
         from model.model import ShandongModel
 
         return ShandongModel
+    if name == "simulate":
+        from model.api import simulate
+
+        return simulate
     raise AttributeError(f"module 'model' has no attribute {name!r}")

@@ -16,19 +16,25 @@ rules in ``agents.plants`` and ``agents.growth_firms``, the tallies in ``model.t
 ``model.accounts``. The calibration, scenario, policy mix and targets come from the Hydra
 config in ``conf/``; called with no arguments the model builds full-scale Shandong under
 the as-enacted mix.
+
+Mesa: the DataCollector records 2017Q4 at construction and each quarter after it, and
+``running`` stays True through 2022Q4: the step after it simulates nothing and ends the
+run. Mesa 3.3.1's ``batch_run`` reads the collector's rows up to ``steps - 1`` only
+(mesa#2514), so this is what makes it report 2022Q4, as Step 20.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from agents.base import collector_paused, create_agents, remove_agents
+from agents.base import collector_paused, create_agents, remove_rows
 from agents.firms import ExitReason, Firm
 from agents.fund import YUAN_PER_BN, ConversionFund, FundBehaviour
 from agents.government import City, ProvincialGovernment, Regulator
@@ -37,15 +43,17 @@ from agents.plants import Plant
 from model import population
 from model.accounts import Accounts
 from model.calendar import N_QUARTERS, quarter_label
-from model.config import compose, resolved
+from model.config import resolved
 from model.contexts import GrowthPaths, growth_context, plant_context
 from model.environment import Environment
 from model.instruments import build_mix
 from model.markets import Markets
 from model.names import GROWTH_SECTORS, N_OVERCAPACITY, OVERCAPACITY_SECTORS
+from model.overrides import configure
 from model.recognition import TitleReview
 from model.rng import Streams
 from model.tallies import Tallies
+from model.targets import scorecard
 from model.world import World
 
 # Province-wide indicators the model's own DataCollector records each quarter (for batch_run).
@@ -75,8 +83,13 @@ class ShandongModel(mesa.Model):
         scenario: Name of a scenario in ``conf/scenario/``.
         calibration: Name of a calibration in ``conf/calibration/``.
         targets: Name of a target set in ``conf/targets/``.
-        config: A composed config (e.g. from Hydra); when given, the names, ``scale`` and
-            ``seed`` above are ignored in favour of the config's own.
+        config: A composed config (e.g. from Hydra); when given, the names, ``scale``,
+            ``seed``, ``overrides`` and levers are ignored in favour of the config's own.
+        overrides: Dotted config key -> value, as on the command line (:mod:`model.overrides`).
+        **levers: The main levers by short name (``fund_size=800``, ...; None keeps the mix's):
+            :data:`model.overrides.LEVERS`. Keywords, so that Mesa's ``batch_run`` varies them.
+
+    ``running`` stays True through 2022Q4; the step after it ends the run (see the module doc).
     """
 
     def __init__(
@@ -88,11 +101,13 @@ class ShandongModel(mesa.Model):
         calibration: str = "shandong_2017_msm",
         targets: str = "shandong_2022",
         config: DictConfig | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **levers: float | None,
     ) -> None:
         if config is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
             names = {"policy_mix": policy_mix, "scenario": scenario, "calibration": calibration, "targets": targets}
-            config = compose([*(f"{k}={v}" for k, v in names.items()), f"scale={scale}", f"seed={seed}"])
+            config = configure(overrides, seed=seed, scale=scale, **names, **levers)
         self.config = config
         self.params = params = resolved(config)  # validated; calibration tables read
         self.seed = int(params.seed)
@@ -163,7 +178,10 @@ class ShandongModel(mesa.Model):
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """Simulate one quarter."""
+        """Simulate one quarter; the step after 2022Q4 simulates nothing and ends the run."""
+        if self.steps > N_QUARTERS:
+            self.running = False
+            return
         self.quarter = q = self.steps
         self.environment.reset()
         self.fund.new_quarter()
@@ -179,13 +197,15 @@ class ShandongModel(mesa.Model):
         self.resettle()
         self.accounts.record(q)
         self.datacollector.collect(self)
-        if q >= N_QUARTERS:
-            self.running = False
 
     def run(self) -> None:
         """Run to 2022Q4."""
         while self.running:
             self.step()
+
+    def scorecard(self) -> pd.DataFrame:
+        """The run so far scored against its targets (:func:`model.targets.scorecard`)."""
+        return scorecard(self.timeseries(), self.params.targets.entries)
 
     # ------------------------------------------------------------------ plants
     def plants_produce(self, q: int) -> None:
@@ -242,7 +262,7 @@ class ShandongModel(mesa.Model):
             return
         self.tallies.closed(self.plants, rows, self.cities)
         Plant.close(self.plants, rows, reason, self.quarter, compensation)
-        self._remove_agents(self.plant_agents, rows)
+        remove_rows(self, self.plant_agents, rows.tolist())
 
     def build_steel_plants(self, capacity_by_city: np.ndarray) -> None:
         """Commission rebuilt steel capacity [Mt/yr by city] as new best-practice plants."""
@@ -284,7 +304,7 @@ class ShandongModel(mesa.Model):
         if leaving.size:
             self.accounts.firms_left(leaving)
             GrowthFirm.leave(firms, leaving, reason[leaving], q)
-            self._remove_agents(self.firm_agents, leaving)
+            remove_rows(self, self.firm_agents, leaving.tolist())
 
     def firms_enter(self, q: int) -> None:
         """New firms enter the ten strong industries, more where fund money flows."""
@@ -317,15 +337,6 @@ class ShandongModel(mesa.Model):
             return
         moved = sum(city.resettle(rate) for city in self.cities)
         self.government.spend("resettlement_subsidies", moved * self.environment.resettlement_subsidy / YUAN_PER_BN)
-
-    def _remove_agents(self, agents: list, rows: np.ndarray) -> None:
-        leaving = []
-        for row in rows.tolist():
-            agent = agents[row]
-            if agent is not None:
-                leaving.append(agent)
-                agents[row] = None
-        remove_agents(self, leaving)
 
     # ------------------------------------------------------------------ reading results
     def _reporter(self, indicator: str) -> Callable[[ShandongModel], float]:

@@ -7,6 +7,9 @@ and writes into the sweep folder:
   status, final indicators, and for each target whether it was met and the value;
 * ``timeseries.parquet``: every finished run's quarterly series, long format, with the
   run, its group and seed;
+* ``indicators.csv``: what each column of ``runs.parquet`` holds (unit, description, a
+  target's threshold), also kept as the columns' field metadata
+  (:mod:`experiments.sweeps.describe`);
 * ``scorecard.csv``: per group of runs (a mix, or a point of the varied parameters)
   and target, the probability of meeting it with a 95 % Wilson interval, and per key
   indicator its median with a 90 % band;
@@ -28,11 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
+from experiments.sweeps import describe
 from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
@@ -108,6 +111,8 @@ class Collector:
         self.paths: dict[str, list[np.ndarray]] = defaultdict(list)  # group -> per-run key paths
         self.dates: np.ndarray | None = None
         self.targets: dict[str, dict[str, Any]] = {}
+        self.units: dict[tuple[str, str], str] = {}  # (indicator, sector) -> unit, province-wide series
+        self.produced: dict[str, set[str]] = defaultdict(set)  # what produced the runs (file metadata)
         self.writer: pq.ParquetWriter | None = None
         self.series_path = sweep_dir / ".timeseries.parquet.tmp"
 
@@ -139,7 +144,6 @@ class Collector:
         run = summary["run"]
         row.update(
             status="complete",
-            error=None,
             experiment=run.get("experiment"),
             policy_mix=run["policy_mix"],
             scenario=run["scenario"],
@@ -162,20 +166,24 @@ class Collector:
                     "indicator": r.indicator,
                     "sector": r.sector,
                     "label": r.label,
+                    "unit": r.unit,
+                    "date": r.date,
                 }
                 for r in card.itertuples()
             }
         for target, result in summary["targets"].items():
             row[f"met.{target}"] = bool(result["met"])
             row[f"value.{target}"] = result["simulated"]
+        for key in ("experiment", "policy_mix", "scenario", "calibration", "targets", "scale"):
+            self.produced[key].add(json.dumps(run.get(key)))
+        self.produced["code_version"].add(json.dumps(summary.get("code_version"), sort_keys=True))
         ts = pd.read_parquet(run_dir / "timeseries.parquet")
+        if not self.units:
+            province = ts[ts.city == "all"].drop_duplicates(["indicator", "sector"])
+            self.units = {(str(r.indicator), str(r.sector)): str(r.unit) for r in province.itertuples()}
         self._keep_paths(ts, row["group"])
-        table = pa.Table.from_pandas(
-            ts.assign(run=row["run"], group=row["group"], seed=row["seed"], policy_mix=row["policy_mix"]),
-            preserve_index=False,
-        )
-        table = table.cast(
-            pa.schema([pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f for f in table.schema])
+        table = describe.arrow_table(
+            ts.assign(run=row["run"], group=row["group"], seed=row["seed"], policy_mix=row["policy_mix"])
         )
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.series_path, table.schema, compression="zstd")
@@ -191,16 +199,29 @@ class Collector:
                 self.dates = series.date.to_numpy()
         self.paths[group].append(np.vstack(paths))
 
+    def info(self) -> dict[str, Any]:
+        """What produced the sweep's runs: the values met among its finished runs (file metadata)."""
+        found: dict[str, Any] = {
+            key: sorted(json.loads(v) for v in values if v != "null")
+            for key, values in self.produced.items()
+            if key != "code_version"
+        }
+        found["code_version"] = [json.loads(v) for v in sorted(self.produced["code_version"])]
+        found["seeds"] = sorted({int(r["seed"]) for r in self.rows if r.get("status") == "complete"})
+        found["sweep"] = self.sweep_dir.name
+        return found
+
     def close(self) -> None:
         """Finish the combined time series."""
         if self.writer is not None:
+            self.writer.add_key_value_metadata(describe.encode(self.info()))
             self.writer.close()
             self.series_path.replace(self.sweep_dir / "timeseries.parquet")
 
     # ------------------------------------------------------------------ tables
     def runs_table(self) -> pd.DataFrame:
         """One row per run."""
-        frame = pd.DataFrame(self.rows)
+        frame = describe.without_empty_columns(describe.numeric_columns(pd.DataFrame(self.rows)))
         first = ["run", "group", "status", "error", "experiment", "policy_mix", "scenario", "scale", "seed"]
         params = sorted(c for c in frame.columns if c.startswith("param."))
         rest = [c for c in frame.columns if c not in first and c not in params]
@@ -277,7 +298,10 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[
     finally:
         collector.close()
     table = collector.runs_table()
-    write_atomic(sweep_dir / "runs.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    columns = describe.run_columns(list(table.columns), collector.units, collector.targets)
+    info = collector.info()
+    write_atomic(sweep_dir / "runs.parquet", lambda tmp: describe.write_parquet(table, tmp, info, columns))
+    write_atomic(sweep_dir / "indicators.csv", lambda tmp: describe.write_columns_csv(tmp, columns))
     card = collector.scorecard(table)
     write_atomic(sweep_dir / "scorecard.csv", lambda tmp: card.to_csv(tmp, index=False))
     if figures and not card.empty:

@@ -261,25 +261,20 @@ def write_run(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    import pyarrow as pa  # here, not at the top: a sweep's main process never writes a run
-    import pyarrow.parquet as pq
+    from experiments.sweeps.describe import write_parquet  # pyarrow: a sweep's main process never writes a run
 
+    run = summary["run"]
+    info = {k: run.get(k) for k in ("seed", "policy_mix", "scenario", "scale", "calibration", "targets", "experiment")}
+    info["code_version"] = summary.get("code_version")
     try:
-        table = pa.Table.from_pandas(timeseries, preserve_index=False)
-        meta = {
-            b"shandong_abm": json.dumps(
-                {k: summary["run"][k] for k in ("seed", "policy_mix", "scenario", "scale")}
-            ).encode()
-        }
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
-        pq.write_table(table, staging / "timeseries.parquet")
+        write_parquet(timeseries, staging / "timeseries.parquet", info)
         card.to_csv(staging / "scorecard.csv", index=False)
         (staging / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
         names = ["timeseries.parquet", "scorecard.csv", "summary.json"]
         for name, frame in (micro or {}).items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            write_parquet(frame, staging / f"{name}.parquet", info)
             names.append(f"{name}.parquet")
         if plot:
             from experiments.sweeps.run_figure import overview

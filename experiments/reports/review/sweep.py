@@ -114,7 +114,7 @@ def load(sweep_dir: str | Path, lang: str = "en", reference: str | None = None) 
         lang=lang,
         reference=reference,
         path=path,
-        experiment=str(complete.experiment.dropna().iloc[0]) if complete.experiment.notna().any() else path.name,
+        experiment=str(complete.experiment.dropna().iloc[0]) if "experiment" in complete else path.name,
     )
 
 
