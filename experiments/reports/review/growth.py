@@ -69,8 +69,8 @@ def industries(sweep: Sweep) -> Item:
         rate=lab.percent(rate, lang, digits=1),
         fast=name("sector", fast, lang),
         fast_rate=lab.percent(growth[fast], lang, digits=1),
-        n0=lab.plain(n0[list(GROWTH)].sum(axis=1).median()),
-        n1=lab.plain(n1.loc[n1.group == ref, list(GROWTH)].sum(axis=1).median()),
+        n0=lab.plain(n0[list(GROWTH)].sum(axis=1).median(), lang),
+        n1=lab.plain(n1.loc[n1.group == ref, list(GROWTH)].sum(axis=1).median(), lang),
     )
     table = pd.DataFrame(
         {
@@ -109,8 +109,8 @@ def titles(sweep: Sweep) -> Item:
                     "reading.titles_item",
                     lang,
                     name=name("indicator", indicator, lang),
-                    median=lab.plain(row["median"]),
-                    target=lab.plain(t["target_value"]),
+                    median=lab.plain(row["median"], lang),
+                    target=lab.plain(t["target_value"], lang),
                     p=probability(row["probability"], lang),
                 )
             )
