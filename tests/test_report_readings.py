@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
@@ -355,3 +356,20 @@ def test_chart_labels_in_chinese():
     assert enacted.get_ydata()[-1] == pytest.approx(6210.0)  # 62.1 Mt/yr drawn as 6,210 万吨/年
     assert enacted.get_zorder() > max(line.get_zorder() for line in ax.get_lines() if line is not enacted)
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(2017, 2023)]
+
+
+def test_a_relative_sweep_folder_is_found_from_the_notebooks_folder(tmp_path, monkeypatch):
+    from experiments.reports.review import sweep as sweep_module
+
+    folder = tmp_path / "multirun" / "mix_comparison"
+    folder.mkdir(parents=True)
+    for name in ("runs.parquet", "timeseries.parquet", "scorecard.csv"):
+        (folder / name).write_text("", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(sweep_module, "PROJECT_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path / "notebooks")  # where Jupyter starts a notebook's kernel
+    assert check_sweep("multirun/mix_comparison") == folder
+    monkeypatch.chdir(tmp_path)
+    assert check_sweep("multirun/mix_comparison") == Path("multirun/mix_comparison")
+    with pytest.raises(SweepError, match=r"SWEEP_DIR='multirun/elsewhere' is not a folder"):
+        check_sweep("multirun/elsewhere")
