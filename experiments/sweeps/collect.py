@@ -198,6 +198,8 @@ class Collector:
                     "indicator": r.indicator,
                     "sector": r.sector,
                     "label": r.label,
+                    "date": r.date,
+                    "unit": r.unit,
                 }
                 for r in card.itertuples()
             }
@@ -298,6 +300,9 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False, allow_mi
     """Collect a sweep folder; return counts by status.
 
     Args:
+        sweep_dir: The sweep folder.
+        figures: Draw the figures.
+        quiet: Print nothing.
         allow_mixed: Collect runs of several scales or experiments as one sweep.
 
     Raises:
