@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,26 +20,11 @@ from typing import Any
 
 import pytest
 
+from experiments.reports import browser as chromium
 from experiments.reports import labels, render, webfont
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")  # CJK punctuation, ideographs, full-width forms
 TEXT = "h1, h2, p.reading, table.dataframe th, table.dataframe td"
-SETTLED = """async () => {
-    await Promise.all([...document.fonts].map((face) => face.load()));
-    await document.fonts.ready;
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-    return [...document.fonts].map((face) => [face.family, face.status]);
-}"""
 # Per element of the page's first table: its text and the number of lines it is laid out on.
 FIRST_TABLE = """() => {
     const first = document.querySelector('h2');
@@ -65,16 +49,10 @@ FIRST_TABLE = """() => {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium with a fresh profile, no network services, no sandbox (root in CI)."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install it with apt-get install -y chromium (see .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=FLAGS
-        )
+    if not chromium.CHROMIUM.is_file():
+        pytest.fail(f"{chromium.CHROMIUM} is missing: install it with apt-get install -y chromium (see .ci/run)")
+    with chromium.launch() as context:
         yield context
-        context.close()
 
 
 def system_cjk_fonts() -> list[str]:
@@ -86,10 +64,7 @@ def system_cjk_fonts() -> list[str]:
 
 
 def open_page(browser: Any, page_file: Path) -> Any:
-    page = browser.new_page()
-    page.goto(page_file.as_uri())
-    page.evaluate(SETTLED)
-    return page
+    return chromium.open_page(browser, page_file)
 
 
 def undrawn_chinese(browser: Any, page: Any, patience: float = 5.0) -> list[str]:
@@ -157,6 +132,8 @@ def test_chinese_is_drawn_with_the_embedded_font_and_not_without_it(browser, rep
     page = open_page(browser, stripped)
     broken = undrawn_chinese(browser, page, patience=1.0)
     assert len(broken) > 10, broken
+    page.set_viewport_size({"width": 600, "height": 900})  # and without its style, cells wrap on a narrow page
+    assert [text for text, lines in page.evaluate(FIRST_TABLE)["cells"] if lines > 1]
     page.close()
 
 
@@ -164,6 +141,7 @@ def test_chinese_is_drawn_with_the_embedded_font_and_not_without_it(browser, rep
 @pytest.mark.parametrize("lang", labels.LANGS)
 def test_the_first_section_is_the_per_mix_table_in_policy_order_on_one_line_a_cell(browser, reports, lang):
     page = open_page(browser, reports[lang])
+    page.set_viewport_size({"width": 600, "height": 900})  # a narrow window: the table scrolls, cells do not wrap
     first = page.evaluate(FIRST_TABLE)
     assert first["heading"] == labels.text("heading.per_mix", lang)
     assert first["between"], "the per-mix table is not the first section's"
@@ -172,6 +150,12 @@ def test_the_first_section_is_the_per_mix_table_in_policy_order_on_one_line_a_ce
     assert wrapped == [], f"cells laid out on more than one line: {wrapped}"
     assert undrawn_chinese(browser, page) == []
     page.close()
+
+
+@pytest.mark.slow
+def test_a_picture_of_the_first_section(browser, reports, tmp_path):
+    out = chromium.first_section(reports["zh"], tmp_path / "first.png", browser)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
 
 
 @pytest.mark.slow

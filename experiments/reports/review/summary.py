@@ -21,6 +21,8 @@ COSTS = ("fiscal_outlay", "jobs_lost", "surcharge_revenue")
 
 def _cell(median: float, low: float, high: float, unit_id: str, lang: str) -> str:
     """A median with its 90 % band: ``1510亿元（1400–1620亿元）`` / ``151 bn yuan (140–162)``."""
+    if low == high:  # every seed alike (no outlay without the fund): no band to show
+        return lab.number(median, unit_id, lang)
     a, b = lab.band(low, high, unit_id, lang)
     return text("ui.value_cell", lang, value=lab.number(median, unit_id, lang), low=a, high=b)
 
