@@ -47,7 +47,8 @@ def industries(sweep: Sweep) -> Item:
         ax.set_xlabel(lab.axis_label(unit_id, lang), fontsize=8)
         ax.grid(alpha=0.3, axis="x")
         tables[indicator] = (start, end)
-    axes[1].legend(fontsize=7.5, loc="lower right")
+    handles, names = axes[1].get_legend_handles_labels()  # below the axes: never over a bar
+    figure.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4), fontsize=7.5, frameon=False)
     figure_title(figure, "ui.industries_title", lang, shown_note(sweep))
 
     va0, va1 = tables["value_added"]
