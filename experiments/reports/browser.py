@@ -43,9 +43,22 @@ FIRST_SECTION = """() => {
 }"""
 
 
+LATIN_FONTS = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core: no CJK glyph
+FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
 @contextmanager
-def launch(width: int = 1280, height: int = 900) -> Iterator[Any]:
+def launch(width: int = 1280, height: int = 900, latin_only: bool = False) -> Iterator[Any]:
     """A Playwright browser context of Debian's Chromium with a fresh profile.
+
+    Args:
+        width: Window width in CSS pixels.
+        height: Window height.
+        latin_only: Let the browser see only DejaVu (its own fontconfig): a machine without a
+            CJK font, whatever fonts this one has.
 
     Raises:
         FileNotFoundError: No Chromium at :data:`CHROMIUM` (one line saying how to install it).
@@ -55,12 +68,18 @@ def launch(width: int = 1280, height: int = 900) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        env = None
+        if latin_only:
+            config = Path(profile) / "fonts.conf"
+            config.write_text(FONTCONFIG.format(fonts=LATIN_FONTS, cache=Path(profile) / "fc-cache"), encoding="utf-8")
+            env = {"FONTCONFIG_FILE": str(config), "HOME": profile, "PATH": "/usr/bin:/bin"}
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=str(CHROMIUM),
             headless=True,
             args=FLAGS,
             viewport={"width": width, "height": height},
+            env=env,
         )
         try:
             yield context
