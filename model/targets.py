@@ -9,6 +9,7 @@ distance to the nearer edge, positive inside the band.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,34 +107,45 @@ def scorecard(timeseries: pd.DataFrame, targets: Mapping[str, Any]) -> pd.DataFr
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
 
 
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` cut to ``width`` terminal columns and padded to exactly that width."""
+    while display_width(text) > width:
+        text = text[:-1]
+    pad = " " * (width - display_width(text))
+    return pad + text if right else text + pad
+
+
+def _number(x: float, unit: str) -> str:
+    """A value as the scorecard shows it: shares in percent (one decimal), others with 3 significant digits."""
+    if x is None or np.isnan(x):
+        return "n/a"
+    if unit.startswith("fraction"):
+        return f"{100 * x:.1f} %"
+    if x == 0:
+        return "0"
+    digits = max(0, 2 - int(np.floor(np.log10(abs(x)))))
+    return f"{x:,.{digits}f}"
+
+
 def format_scorecard(card: pd.DataFrame) -> str:
-    """The scorecard as a plain-text table for the terminal."""
-
-    def number(x: float) -> str:
-        if np.isnan(x):
-            return "n/a"
-        magnitude = abs(x)
-        if magnitude >= 100:
-            return f"{x:,.0f}"
-        if magnitude >= 1:
-            return f"{x:,.2f}"
-        return f"{x:.3f}"
-
-    lines = []
-    header = f"{'target':<58} {'due':<7} {'target':>13} {'simulated':>11} {'gap':>10}  result"
-    lines.append(header)
-    lines.append("-" * len(header))
+    """The scorecard as a plain-text table for the terminal, aligned whatever the labels' scripts."""
+    columns: list[tuple[str, int, bool]] = [("target", 58, False), ("due", 7, False), ("target", 16, True)]
+    columns += [("simulated", 11, True), ("gap", 11, True), ("unit", 20, False), ("result", 6, False)]
+    header = "  ".join(_fit(name, width, right) for name, width, right in columns)
+    lines = [header, "-" * display_width(header)]
     for row in card.itertuples():
-        goal = (
-            f"{number(row.target_value)}-{number(row.upper)}"
-            if row.comparison == "between"
-            else f"{row.comparison} {number(row.target_value)}"
-        )
-        result = "met" if row.met else "MISSED"
-        lines.append(
-            f"{row.label[:58]:<58} {row.date:<7} {goal:>13} {number(row.simulated):>11} {number(row.gap):>10}  {result}"
-        )
-    met = int(card["met"].sum())
-    lines.append("-" * len(header))
-    lines.append(f"{met} of {len(card)} targets met")
+        unit = str(row.unit)
+        value, upper = _number(row.target_value, unit), _number(row.upper, unit)
+        goal = f"{value}–{upper}" if row.comparison == "between" else f"{row.comparison} {value}"
+        cells = [row.label, row.date, goal, _number(row.simulated, unit), _number(row.gap, unit)]
+        cells += ["" if unit.startswith("fraction") else unit, "met" if row.met else "MISSED"]
+        line = "  ".join(_fit(str(c), w, right) for c, (_, w, right) in zip(cells, columns, strict=True))
+        lines.append(line.rstrip())
+    lines.append("-" * display_width(header))
+    lines.append(f"{int(card['met'].sum())} of {len(card)} targets met")
     return "\n".join(lines)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from model import ShandongModel
+from model.data import PROJECT_ROOT
 
 SMALL = 0.05  # scale of the runs most tests use: about 2,000 firms
 
@@ -34,3 +38,26 @@ def value(ts: pd.DataFrame, indicator: str, sector: str = "all", city: str = "al
     rows = ts[(ts.indicator == indicator) & (ts.sector == sector) & (ts.city == city) & (ts.date == pd.Timestamp(date))]
     assert len(rows) == 1, f"expected one row for {indicator}/{sector}/{city}/{date}, found {len(rows)}"
     return float(rows.value.iloc[0])
+
+
+@pytest.fixture(scope="session")
+def small_sweep(tmp_path_factory) -> Path:
+    """Two mixes x two seeds at scale 0.02, collected."""
+    out = tmp_path_factory.mktemp("report") / "sweep"
+    args = [
+        sys.executable,
+        "-m",
+        "experiments.run",
+        "-m",
+        "+experiment=mix_comparison",
+        "scale=0.02",
+        "policy_mix=none,as_enacted",
+        "seed=range(0,2)",
+        f"hydra.sweep.dir={out}",
+    ]
+    result = subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    from experiments.sweeps import collect
+
+    assert collect.collect(out, figures=False, quiet=True)["complete"] == 4
+    return out

@@ -12,33 +12,11 @@ import nbformat
 import pytest
 
 from experiments.reports import labels, render, review
-from experiments.sweeps import collect
 from model.data import PROJECT_ROOT
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 REVIEW_HEADINGS = ("title", "sweep", "headline", "trajectories", "overcapacity", "industries", "fund", "jobs", "fiscal")
 WALKTHROUGH_FIGURES = 4  # population, surcharge schedules, decisions, fund picks
-
-
-@pytest.fixture(scope="session")
-def small_sweep(tmp_path_factory) -> Path:
-    """Two mixes x two seeds at scale 0.02, collected."""
-    out = tmp_path_factory.mktemp("report") / "sweep"
-    args = [
-        sys.executable,
-        "-m",
-        "experiments.run",
-        "-m",
-        "+experiment=mix_comparison",
-        "scale=0.02",
-        "policy_mix=none,as_enacted",
-        "seed=range(0,2)",
-        f"hydra.sweep.dir={out}",
-    ]
-    result = subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert collect.collect(out, figures=False, quiet=True)["complete"] == 4
-    return out
 
 
 def problems(notebook: Path) -> list[str]:
@@ -97,7 +75,10 @@ def test_review_report_in_chinese_from_the_command_line(small_sweep):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("lang", "reproduced"),
-    [("en", "This run reproduces the sweep"), ("zh", "本次运行复现了policy_mix=as_enacted,scale=0.02/seed=0")],
+    [
+        ("en", "This run reproduces the sweep's run of as enacted, seed 0"),
+        ("zh", "本次运行复现了批量模拟中“实际实施组合”第0号随机情景"),
+    ],
 )
 def test_walkthrough_of_one_run(small_sweep, lang, reproduced):
     page = render.walkthrough(small_sweep, lang, quiet=True)
@@ -170,3 +151,18 @@ def test_notebooks_are_committed_without_outputs(notebook):
 
 def test_both_notebooks_are_there():
     assert {p.name for p in NOTEBOOKS} == {"policy_mix_review.ipynb", "single_run_walkthrough.ipynb"}
+
+
+def test_the_walkthroughs_markdown_has_both_languages():
+    book = nbformat.read(PROJECT_ROOT / "notebooks" / "single_run_walkthrough.ipynb", as_version=4)
+    markdown = [cell for cell in book.cells if cell.cell_type == "markdown"]
+    assert len(markdown) >= 5
+    for cell in markdown:
+        key = f"walkthrough.{cell.id}"
+        assert labels.text(key, "en") == cell.source, f"{key} differs from the notebook's cell"
+        assert re.search(r"[\u4e00-\u9fff]", labels.text(key, "zh")), key
+    translated = render.translate_markdown(nbformat.from_dict(book), "zh")
+    assert [c.source.splitlines()[0] for c in translated.cells if c.cell_type == "markdown"][1] == "## 企业构成"
+    book.cells.append(nbformat.v4.new_markdown_cell("## Unlabelled"))
+    with pytest.raises(render.ReportError, match=r"has no label 'walkthrough\."):
+        render.translate_markdown(book, "zh")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
@@ -17,7 +18,7 @@ from experiments.reports import fonts, labels
 from experiments.reports.render import describe_failure
 from experiments.reports.review.display import panels, png
 from experiments.reports.review.jobs_map import CITY_POSITIONS, jobs
-from experiments.reports.review.summary import headline
+from experiments.reports.review.summary import headline, per_mix
 from experiments.reports.review.sweep import SERIES, Sweep, SweepError, check_sweep
 from experiments.reports.review.words import target_reading
 from experiments.sweeps import collect
@@ -70,8 +71,21 @@ def test_unknown_language_and_label_are_named():
     ("value", "unit", "lang", "expected"),
     [
         (62.123, "Mt/yr", "en", "62.1 Mt/yr"),
-        (62.123, "Mt/yr", "zh", "6,210万吨/年"),
-        (151.2, "bn yuan", "zh", "1,510亿元"),
+        (62.123, "Mt/yr", "zh", "6210万吨/年"),
+        (151.2, "bn yuan", "zh", "1510亿元"),
+        # A provincial review's units: 万 (1e4), 亿 (1e8), 万亿 (1e12), no separators
+        (130.0, "Mt/yr", "zh", "1.3亿吨/年"),
+        (368.0, "Mt", "zh", "3.68亿吨"),
+        (99.99, "Mt", "zh", "1亿吨"),  # rounds to 1.00亿, not 10000万
+        (3300.0, "bn yuan", "zh", "3.3万亿元"),
+        (4870.0, "bn yuan (2017 prices)", "zh", "4.87万亿元（2017年价格）"),
+        (1.11, "bn yuan", "zh", "11.1亿元"),
+        (0.05, "bn yuan", "zh", "5000万元"),
+        (-2.5, "bn yuan", "zh", "-25亿元"),
+        (155000.0, "persons", "zh", "15.5万人"),
+        (39000.0, "count", "zh", "3.9万家"),
+        (14.58, "10k yuan per worker", "zh", "14.6万元/人"),
+        (1.5, "GW", "zh", "150万千瓦"),
         (0.2833, "fraction", "en", "28.3 %"),
         (0.0271, "fraction of GDP", "zh", "2.71%"),
         (14.58, "10k yuan per worker", "en", "146,000 yuan per worker"),
@@ -84,6 +98,32 @@ def test_numbers_read_in_the_readers_units(value, unit, lang, expected):
     assert labels.number(value, unit, lang) == expected
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "unit", "lang", "expected"),
+    [
+        (35.4, 60.9, "Mt/yr", "zh", ("3540", "6090万吨/年")),
+        (153000.0, 308000.0, "persons", "zh", ("15.3", "30.8万")),
+        (90.0, 130.0, "Mt", "zh", ("0.9", "1.3亿吨")),
+        (0.274, 0.293, "fraction", "zh", ("27.4", "29.3%")),
+        (35.4, 60.9, "Mt/yr", "en", ("35.4", "60.9")),
+    ],
+)
+def test_band_ends_share_the_upper_ends_magnitude(low, high, unit, lang, expected):
+    assert labels.band(low, high, unit, lang) == expected
+
+
+def test_chinese_plain_numbers_and_scale():
+    assert [labels.plain(v, "zh") for v in (155000, 6210, 1.3e8, 3.3e12, 0.0)] == [
+        "15.5万",
+        "6210",
+        "1.3亿",
+        "3.3万亿",
+        "0",
+    ]
+    assert labels.plain(155000, "en") == "155,000"
+    assert labels.scale_text(0.02, "zh") == "2%" and labels.scale_text(0.02, "en") == "0.02"
+
+
 def test_probability_and_sentence():
     assert labels.probability(0.9667, "en") == "97 %"
     assert labels.probability(0.9667, "zh") == "97%"
@@ -92,7 +132,7 @@ def test_probability_and_sentence():
 
 
 # --------------------------------------------------------------------------- hand-made sweeps
-def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) -> Sweep:
+def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None, scale: float = 1.0) -> Sweep:
     """Two mixes, ten seeds each: hand-set steel output and jobs lost, a scorecard from them."""
     steel = steel or {
         ENACTED: [60.0, 60.5, 61.0, 61.5, 62.0, 62.2, 62.6, 63.0, 63.5, 71.0],
@@ -111,10 +151,11 @@ def tiny_sweep(lang: str = "en", steel: dict[str, list[float]] | None = None) ->
                     "status": "complete",
                     "policy_mix": mixes[group],
                     "seed": seed,
-                    "scale": 0.1,
+                    "scale": scale,
                     "experiment": "mix_comparison",
                     "param.policy_mix": mixes[group],
-                    "param.scale": "0.1",
+                    "param.scale": f"{scale:g}",
+                    "met.crude_steel_output": value <= 70.0,
                 }
             )
             for date, v in ((START, 71.0), (DATE, value)):
@@ -189,8 +230,8 @@ def test_target_reading_in_chinese_with_a_contrast():
     other = sweep.contrast("crude_steel_output")
     assert other == NONE
     assert target_reading(sweep, "crude_steel_output", other=other) == (
-        "在实际实施组合下，2022年钢铁产量为6,210万吨/年（90%区间6,020–6,760），不超过2022年上限7,000万吨/年的随机种子占90%"
-        "（Wilson 95%置信区间60–98%）；在无政策下为7,220万吨/年，达标的随机种子占10%。"
+        "在实际实施组合下，2022年钢铁产量为6210万吨/年（90%区间6020–6760万吨/年），不超过2022年上限7000万吨/年的模拟情景"
+        "占90%（95%置信区间60–98%）；在无政策下为7220万吨/年，达标的模拟情景占10%。"
     )
 
 
@@ -206,13 +247,32 @@ def test_headline_reading_names_best_worst_and_missed_targets():
         "As enacted meets the most targets, 1 of 1 in at least 90 % of seeds, against 0 for no programme; every "
         "target is met in at least 10 % of seeds by some group."
     )
-    assert list(item.table.columns) == ["due", "as enacted", "no programme"]
+    assert list(item.table.columns) == ["due", "no programme", "as enacted"]  # policy order
     assert item.table.iloc[0]["as enacted"] == "90 % (60–98 %)"
     worse = headline(tiny_sweep(steel={ENACTED: [75.0] * 10, NONE: [76.0] * 10}))
     assert worse.reading == (
         "Every group meets the same number of targets in at least 90 % of seeds, 0 of 1; no group meets "
         "Steel output ≤ 70 Mt/yr in 10 % of seeds or more."
     )
+
+
+def test_no_headline_claim_from_few_seeds_or_a_small_scale():
+    small = headline(tiny_sweep(scale=0.02))
+    assert small.reading == "No headline is drawn from these runs: scale 0.02, not the calibrated scale 1."
+    few = headline(tiny_sweep("zh", steel={ENACTED: [60.0] * 3, NONE: [75.0] * 3}, scale=0.02))
+    assert few.reading == (
+        "本次模拟结果仅供参考，不据此得出结论：每组仅3个随机情景，少于得出结论所需的10个、企业抽样比例为2%，而非校准时的100%。"
+    )
+    assert few.table is not None and few.figure is not None  # the probabilities are still shown
+
+
+def test_per_mix_table_in_policy_order():
+    item = per_mix(tiny_sweep())
+    assert list(item.table.index) == ["no programme", "as enacted"]
+    assert list(item.table.columns[:2]) == ["targets met in ≥ 90 % of seeds", "all targets met: probability (95 % CI)"]
+    assert item.table.loc["as enacted", "targets met in ≥ 90 % of seeds"] == "1 of 1"
+    assert item.table.loc["as enacted", "all targets met: probability (95 % CI)"] == "90 % (60–98 %)"
+    assert item.table.loc["no programme", "seeds"] == "10"
 
 
 def test_jobs_reading_and_table_from_city_values():
@@ -289,8 +349,27 @@ def test_chart_labels_in_chinese():
     sweep = tiny_sweep("zh")
     figure = panels(sweep, [("output", "steel")], "ui.caps_title", cols=1)
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert legend == ["实际实施组合", "无政策", "2022年目标", "90%的随机种子"]
+    assert legend == ["无政策", "实际实施组合", "2022年目标", "90%的模拟情景"]
     ax = figure.axes[0]
     assert ax.get_title() == "钢铁产量" and ax.get_ylabel() == "万吨/年"
-    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(6210.0)  # 62.1 Mt/yr drawn as 6,210 万吨/年
+    enacted = next(line for line in ax.get_lines() if line.get_label() == "实际实施组合")
+    assert enacted.get_ydata()[-1] == pytest.approx(6210.0)  # 62.1 Mt/yr drawn as 6,210 万吨/年
+    assert enacted.get_zorder() > max(line.get_zorder() for line in ax.get_lines() if line is not enacted)
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(2017, 2023)]
+
+
+def test_a_relative_sweep_folder_is_found_from_the_notebooks_folder(tmp_path, monkeypatch):
+    from experiments.reports.review import sweep as sweep_module
+
+    folder = tmp_path / "multirun" / "mix_comparison"
+    folder.mkdir(parents=True)
+    for name in ("runs.parquet", "timeseries.parquet", "scorecard.csv"):
+        (folder / name).write_text("", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(sweep_module, "PROJECT_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path / "notebooks")  # where Jupyter starts a notebook's kernel
+    assert check_sweep("multirun/mix_comparison") == folder
+    monkeypatch.chdir(tmp_path)
+    assert check_sweep("multirun/mix_comparison") == Path("multirun/mix_comparison")
+    with pytest.raises(SweepError, match=r"SWEEP_DIR='multirun/elsewhere' is not a folder"):
+        check_sweep("multirun/elsewhere")

@@ -113,8 +113,9 @@ def test_collect(launched):
     assert series.run.nunique() == 4 and len(series) == 4 * len(
         pd.read_parquet(next(iter(run_dirs(out).values())) / "timeseries.parquet")
     )
-    for figure in ("heatmap.png", "tradeoff.png", "fan_policy_mix=none,scale=0.01.png"):
+    for figure in ("heatmap.png", "tradeoff.png", "fan_no_programme.png", "fan_fund_only.png"):
         assert (out / figure).stat().st_size > 0
+    assert not list(out.glob("*=*.png")) and not (out / "parameters.png").exists()  # plain names; only the mix varies
 
 
 @pytest.mark.parametrize(("met", "runs"), [(0, 30), (7, 30), (30, 30), (12, 40), (1, 2)])

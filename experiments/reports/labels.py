@@ -3,8 +3,12 @@
 All text lives in ``experiments/reports/labels.csv`` (key, en, zh): names of sectors, cities,
 mixes and indicators, units, headings, axis labels and the templates of the readings,
 whose ``{fields}`` are filled in from the data. Numbers are shown in the units a reader
-of each language expects: shares as percentages, and in Chinese money in 亿元 (0.1 bn
-yuan), tonnage in 万吨 (0.01 Mt) and power capacity in 万千瓦 (0.01 GW).
+of each language expects: shares as percentages; in English three significant digits with
+thousands separated (``62.1 Mt/yr``, ``213,000 persons``); in Chinese as a provincial review
+writes them, with 万 (10^4), 亿 (10^8) and 万亿 (10^12) and no separators: tonnage in 吨
+(``6210万吨/年``, ``1.3亿吨``), money in 元 (``1510亿元``, ``3.3万亿元``), power capacity in
+千瓦, counts of people and firms as ``15.5万``. Axes keep one fixed unit per language
+(亿元, 万吨, 万千瓦 in Chinese).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ FACTORS = {
     "en": {"10k yuan per worker": 1e4},
     "zh": {"bn yuan": 10.0, "bn yuan (2017 prices)": 10.0, "Mt": 100.0, "Mt/yr": 100.0, "GW": 100.0},
 }
+# Chinese running text: model value x factor in the base unit labelled ``unit_base.<id>`` in labels.csv
+# (元, 吨, 千瓦), then written with 万/亿/万亿 (:func:`chinese`).
+ZH_BASE = {"bn yuan": 1e9, "bn yuan (2017 prices)": 1e9, "Mt": 1e6, "Mt/yr": 1e6, "GW": 1e6}
+ZH_MAGNITUDES = ((1e12, "万亿"), (1e8, "亿"), (1e4, "万"))
 
 
 @functools.cache
@@ -106,9 +114,40 @@ def unit(unit_id: str, lang: str) -> Unit:
     return Unit(label, FACTORS[check_lang(lang)].get(unit_id, 1.0))
 
 
-def plain(value: float) -> str:
-    """A number with as many digits as a reader needs (3 significant, thousands separated)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """A number rounded to ``digits`` significant digits, without trailing zeros (``1.3``, ``6210``)."""
+    if value == 0:
+        return "0"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    shown = f"{round(value, decimals):.{max(decimals, 0)}f}"
+    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+
+
+def chinese(value: float) -> str:
+    """A number as a Chinese review writes it: 3 significant digits, with 万, 亿 or 万亿, no separators.
+
+    ``155000`` reads ``15.5万``, ``1.3e8`` ``1.3亿``, ``3.3e12`` ``3.3万亿``, ``6210`` ``6210``.
+    """
+    if _missing(value):
+        return "—"
+    rounded = float(significant(float(value)))  # 99,990,000 rounds to 1亿, not 10000万
+    for size, prefix in ZH_MAGNITUDES:
+        if abs(rounded) >= size:
+            return significant(rounded / size) + prefix
+    if float(rounded).is_integer() or abs(rounded) >= 100:
+        return f"{rounded:.0f}"
+    return significant(rounded) if abs(rounded) >= 1 else f"{rounded:.2g}"
+
+
+def plain(value: float, lang: str = "en") -> str:
+    """A number with as many digits as a reader needs (3 significant; thousands separated in English)."""
+    if lang == "zh":
+        return chinese(value)
+    if _missing(value):
         return "n/a"
     magnitude = abs(value)
     if float(value).is_integer() and magnitude < 1000:
@@ -140,20 +179,51 @@ def percent(value: float, lang: str, digits: int | None = None) -> str:
     return f"{100.0 * value:.{digits}f}{text('unit.percent', lang)}"
 
 
+def scale_text(scale: float, lang: str) -> str:
+    """The model's scale (the share of firms simulated): ``0.02`` in English, ``2%`` in Chinese."""
+    if _missing(scale):
+        return "?"
+    return f"{100 * float(scale):g}{text('unit.percent', lang)}" if lang == "zh" else f"{float(scale):g}"
+
+
 def probability(value: float, lang: str) -> str:
     """A probability as a whole percentage."""
     return percent(value, lang, digits=0)
 
 
 def number(value: float, unit_id: str, lang: str, with_unit: bool = True) -> str:
-    """A model value in the reader's unit, e.g. ``62.1 Mt/yr`` or ``6,210 万吨/年``."""
+    """A model value in the reader's unit, e.g. ``62.1 Mt/yr`` or ``6210万吨/年``, ``1.3亿吨``."""
     shown = unit(unit_id, lang)
     if shown.percent:
         return percent(value, lang)
-    text_value = plain(value * shown.factor)
-    if not with_unit or not shown.label or text_value == "n/a":
+    if lang == "zh" and unit_id in ZH_BASE and not _missing(value):
+        text_value = chinese(value * ZH_BASE[unit_id])
+        return text_value + text(f"unit_base.{unit_id}", lang) if with_unit else text_value
+    text_value = plain(value * shown.factor, lang)
+    if not with_unit or not shown.label or _missing(value):
         return text_value
     return f"{text_value} {shown.label}" if lang == "en" else f"{text_value}{shown.label}"
+
+
+def band(low: float, high: float, unit_id: str, lang: str) -> tuple[str, str]:
+    """The two ends of a band in running text, the unit only on the upper end.
+
+    In Chinese both ends share the upper end's 万/亿 (``3540–6090万吨/年``, ``15.3–30.8万``).
+    """
+    shown = unit(unit_id, lang)
+    if _missing(low) or _missing(high):
+        return plain(float("nan"), lang), plain(float("nan"), lang)
+    if shown.percent:
+        digits = percent_digits(max(abs(low), abs(high)))
+        return f"{100 * low:.{digits}f}", percent(high, lang, digits)
+    if lang != "zh":
+        return plain(low * shown.factor, lang), plain(high * shown.factor, lang)
+    base = ZH_BASE.get(unit_id, 1.0)
+    factor = 1.0 if unit_id in ZH_BASE else shown.factor
+    suffix = text(f"unit_base.{unit_id}", lang) if unit_id in ZH_BASE else ""
+    top = float(significant(max(abs(low), abs(high)) * base * factor))
+    size, prefix = next(((s, p) for s, p in ZH_MAGNITUDES if top >= s), (1.0, ""))
+    return significant(low * base * factor / size), significant(high * base * factor / size) + prefix + suffix
 
 
 def scaled(value: float, unit_id: str, lang: str) -> float:

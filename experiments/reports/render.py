@@ -3,14 +3,17 @@
 Runs ``notebooks/policy_mix_review.ipynb`` on the sweep with papermill, in a kernel
 started with this interpreter (the project's environment, whatever kernels Jupyter
 knows), and exports it with nbconvert as one self-contained HTML file: outputs only
-(figures as embedded PNG, readings, tables), no code. Writes into the sweep folder:
+(figures as embedded PNG, readings, tables), no code, with the subset of Noto Sans SC that
+the page uses embedded as a web font (:mod:`.webfont`: Chinese reads on a machine without a
+CJK font). Writes into the sweep folder:
 
 * ``report_<lang>.html``: the report;
 * ``report_<lang>.ipynb``: the executed notebook (for a researcher who wants the code).
 
 ``--walkthrough`` runs ``notebooks/single_run_walkthrough.ipynb`` instead, on one
 finished run of the sweep (the as-enacted mix's lowest seed, if the sweep has it), and
-writes ``walkthrough_<lang>.html`` and ``.ipynb`` with the code shown.
+writes ``walkthrough_<lang>.html`` and ``.ipynb`` with the code shown, its Markdown in the
+report's language (labels ``walkthrough.<cell id>``).
 
 A folder that is not a collected sweep, or a cell that fails, stops the command with
 one line on stderr (naming the failing cell) and exit status 2; nothing is written.
@@ -30,7 +33,7 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from traitlets import default
 
-from experiments.reports import labels
+from experiments.reports import labels, webfont
 from experiments.reports.review.sweep import SweepError, check_sweep
 from experiments.sweeps.outputs import write_atomic
 from model.data import PROJECT_ROOT
@@ -166,7 +169,23 @@ def to_html(executed: Any, title: str, lang: str, code: bool) -> str:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(executed, resources={"metadata": {"name": title}})
-    return body
+    return webfont.embed(body)
+
+
+def translate_markdown(executed: Any, lang: str) -> Any:
+    """The notebook's Markdown cells in ``lang``: each cell's text is the label ``walkthrough.<cell id>``.
+
+    Raises:
+        ReportError: A Markdown cell has no label (its id named).
+    """
+    for cell in executed.cells:
+        if cell.cell_type != "markdown":
+            continue
+        key = f"walkthrough.{cell.get('id')}"
+        if key not in labels.table():
+            raise ReportError(f"the Markdown cell {cell.get('id')!r} has no label {key!r} in {labels.TABLE.name}")
+        cell.source = labels.text(key, lang)
+    return executed
 
 
 def embedded_figures(html: str) -> int:
@@ -233,7 +252,7 @@ def walkthrough(sweep_dir: str | Path, lang: str = "en", quiet: bool = False, ru
     path = _checked(sweep_dir, lang)
     run = (run_dir or pick_run(path)).resolve()
     started = time.time()
-    executed = execute(WALKTHROUGH, {"run_dir": str(run), "lang": lang}, quiet)
+    executed = translate_markdown(execute(WALKTHROUGH, {"run_dir": str(run), "lang": lang}, quiet), lang)
     html = to_html(executed, labels.text("heading.walkthrough", lang), lang, code=True)
     page, _ = _save(executed, html, path / f"walkthrough_{lang}")
     _say(f"wrote {page} ({run.relative_to(path)}) in {time.time() - started:.0f} s", quiet)

@@ -17,7 +17,10 @@ and writes into the sweep folder:
   ``heatmap.png`` (group x target probability of meeting it) and ``tradeoff.png``
   (new-economy share against jobs lost and fiscal outlay).
 
-It lists failed, unfinished and never-started runs.
+It lists failed, unfinished and never-started runs. A folder whose finished runs were made at
+more than one scale or by more than one experiment is refused (one line, nothing written)
+unless ``--allow-mixed`` says so: their groups would be read as one sweep. Reports of an
+earlier collect (``report_*``, ``walkthrough_*``) are removed, so none stays beside new results.
 """
 
 from __future__ import annotations
@@ -86,6 +89,39 @@ def run_overrides(run_dir: Path) -> dict[str, str]:
         key, _, value = item.lstrip("+~").partition("=")
         pairs[key] = value
     return pairs
+
+
+STALE = ("report_*.html", "report_*.ipynb", "walkthrough_*.html", "walkthrough_*.ipynb")
+
+
+def check_one_kind(runs: list[Path], sweep_dir: Path) -> None:
+    """Refuse a folder whose finished runs differ in scale or experiment.
+
+    Raises:
+        SystemExit: One line naming the folder, the values and their run counts, and what to do.
+    """
+    kinds: dict[str, dict[str, int]] = {"scale": defaultdict(int), "experiment": defaultdict(int)}
+    for run_dir in runs:
+        if not (run_dir / COMPLETE).is_file():
+            continue
+        run = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("run", {})
+        kinds["scale"][f"{run.get('scale')}"] += 1
+        kinds["experiment"][f"{run.get('experiment')}"] += 1
+    for key, counts in kinds.items():
+        if len(counts) > 1:
+            found = ", ".join(f"{key}={value} ({n} runs)" for value, n in sorted(counts.items()))
+            raise SystemExit(
+                f"error: SWEEP_DIR={str(sweep_dir)!r} mixes {found}: expected one {key} per folder; "
+                f"give each its own hydra.sweep.dir, or pass --allow-mixed to collect them as one sweep"
+            )
+
+
+def remove_stale_reports(sweep_dir: Path) -> list[str]:
+    """Remove the reports of an earlier collect; return their names."""
+    stale = sorted({p for pattern in STALE for p in sweep_dir.glob(pattern)})
+    for path in stale:
+        path.unlink()
+    return [p.name for p in stale]
 
 
 def expected_runs(sweep_dir: Path) -> int | None:
@@ -279,16 +315,27 @@ def _band(values: pd.Series) -> dict[str, float]:
     return {"median": median, "p05": low, "p95": high}
 
 
-def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False) -> dict[str, Any]:
+def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False, allow_mixed: bool = False) -> dict[str, Any]:
     """Collect a sweep folder; return counts by status.
 
+    Args:
+        sweep_dir: The sweep folder.
+        figures: Draw the figures.
+        quiet: Print nothing.
+        allow_mixed: Collect runs of several scales or experiments as one sweep.
+
     Raises:
-        SystemExit: The folder holds no runs.
+        SystemExit: The folder holds no runs, or mixes scales or experiments (without ``allow_mixed``).
     """
     sweep_dir = Path(sweep_dir)
     runs = find_runs(sweep_dir)
     if not runs:
         raise SystemExit(f"error: SWEEP_DIR={str(sweep_dir)!r} is not allowed: expected a sweep folder with runs")
+    if not allow_mixed:
+        check_one_kind(runs, sweep_dir)
+    stale = remove_stale_reports(sweep_dir)
+    if stale and not quiet:
+        print(f"removed the reports of an earlier collect: {', '.join(stale)}", file=sys.stderr)
     collector = Collector(sweep_dir)
     try:
         for i, run_dir in enumerate(runs, start=1):
@@ -343,7 +390,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sweep_dir", type=Path, help="a sweep folder, e.g. multirun/mix_comparison")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.add_argument(
+        "--allow-mixed", action="store_true", help="collect runs of several scales or experiments as one sweep"
+    )
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         raise SystemExit(f"error: SWEEP_DIR={str(args.sweep_dir)!r} is not allowed: expected an existing folder")
-    collect(args.sweep_dir, figures=not args.no_figures)
+    collect(args.sweep_dir, figures=not args.no_figures, allow_mixed=args.allow_mixed)

@@ -106,6 +106,7 @@ def overview(ts: pd.DataFrame, card: pd.DataFrame, summary: Mapping[str, Any], p
         if target is not None:
             ax.axhline(target["target_value"], color=color, linestyle="--", linewidth=1)
     ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylim(bottom=0)  # counts: no negative tick on the symlog axis
     ax.set_title("Recognised firms [count]; dashed: 2022 targets")
     ax.legend(fontsize=8)
 

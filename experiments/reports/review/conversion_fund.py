@@ -75,7 +75,7 @@ def fund(sweep: Sweep) -> Item:
     ax.set_title(cap(text("ui.fund_by_industry", lang)), fontsize=10)
     ax.set_xlabel(f"{lab.axis_label(unit_id, lang)} — {text('ui.fund_social_note', lang)}", fontsize=7)
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)  # below the bars
 
     stock = {k: quantiles(sweep.of_group(k, group))[0] for k in FUND_STOCKS}
     top = str(per_sector[list(GROWTH)].median().idxmax())

@@ -87,8 +87,9 @@ def band_panel(ax: Any, sweep: Sweep, indicator: str, sector: str = "all") -> No
             continue
         p = paths.loc[group]
         colour = sweep.colour(group)
-        ax.fill_between(p.index, p.p05 * factor, p.p95 * factor, color=colour, alpha=0.18, linewidth=0)
-        ax.plot(p.index, p["median"] * factor, color=colour, linewidth=1.6, label=sweep.label(group))
+        top = 1.0 if group == sweep.reference else 0.0  # the reference (as enacted) over the others
+        ax.fill_between(p.index, p.p05 * factor, p.p95 * factor, color=colour, alpha=0.18, linewidth=0, zorder=1 + top)
+        ax.plot(p.index, p["median"] * factor, color=colour, linewidth=1.6, label=sweep.label(group), zorder=3 + top)
     for target in sweep.targets_on(indicator, sector):
         t = sweep.targets.loc[target]
         label = text("ui.target_line", lang, year=year_of(t["date"]))

@@ -47,7 +47,8 @@ def industries(sweep: Sweep) -> Item:
         ax.set_xlabel(lab.axis_label(unit_id, lang), fontsize=8)
         ax.grid(alpha=0.3, axis="x")
         tables[indicator] = (start, end)
-    axes[1].legend(fontsize=7.5, loc="lower right")
+    handles, names = axes[1].get_legend_handles_labels()  # below the axes: never over a bar
+    figure.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4), fontsize=7.5, frameon=False)
     figure_title(figure, "ui.industries_title", lang, shown_note(sweep))
 
     va0, va1 = tables["value_added"]
@@ -69,8 +70,8 @@ def industries(sweep: Sweep) -> Item:
         rate=lab.percent(rate, lang, digits=1),
         fast=name("sector", fast, lang),
         fast_rate=lab.percent(growth[fast], lang, digits=1),
-        n0=lab.plain(n0[list(GROWTH)].sum(axis=1).median()),
-        n1=lab.plain(n1.loc[n1.group == ref, list(GROWTH)].sum(axis=1).median()),
+        n0=lab.plain(n0[list(GROWTH)].sum(axis=1).median(), lang),
+        n1=lab.plain(n1.loc[n1.group == ref, list(GROWTH)].sum(axis=1).median(), lang),
     )
     table = pd.DataFrame(
         {
@@ -109,8 +110,8 @@ def titles(sweep: Sweep) -> Item:
                     "reading.titles_item",
                     lang,
                     name=name("indicator", indicator, lang),
-                    median=lab.plain(row["median"]),
-                    target=lab.plain(t["target_value"]),
+                    median=lab.plain(row["median"], lang),
+                    target=lab.plain(t["target_value"], lang),
                     p=probability(row["probability"], lang),
                 )
             )

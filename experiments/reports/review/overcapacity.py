@@ -42,7 +42,9 @@ def capacity_exited(sweep: Sweep) -> Item:
     ax.set_xticks(x, [cap(name("sector", s, lang)) for s in OVERCAPACITY], fontsize=9)
     ax.set_ylabel(f"{text('ui.exited_axis', lang)} [%]", fontsize=9)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8, title=text("ui.band90", lang) + ": I", title_fontsize=7)
+    handles, names = ax.get_legend_handles_labels()  # below the axes: never over a bar
+    figure.legend(handles, names, loc="outside lower center", ncol=min(len(names), 6), fontsize=8, frameon=False,
+                  title=text("ui.band90", lang) + ": I", title_fontsize=7)  # fmt: skip
     figure_title(figure, "ui.exited_title", lang, shown_note(sweep))
 
     ref = share[share.group == sweep.reference]

@@ -5,13 +5,86 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.reports.labels import join, probability, sentence, text
+from experiments.reports import labels as lab
+from experiments.reports.labels import join, name, probability, scale_text, sentence, text
 from experiments.reports.review.display import Item, figure_title
-from experiments.reports.review.sweep import Sweep
+from experiments.reports.review.sweep import Sweep, quantiles
 from experiments.reports.review.words import ci_text, target_label, year_of, year_text
+from experiments.sweeps.collect import wilson_interval
 
 SURE, RARE = 0.9, 0.1  # a target met in >= 90 % of seeds is "met"; in < 10 % "missed"
-FEW_SEEDS = 10
+FEW_SEEDS = 10  # fewer seeds in a group: no headline claim about it
+RECOMMENDED_SCALE = 1.0  # the scale the model is calibrated at (README, Calibration); smaller: no claim
+# The per-mix table's outcomes besides the targets: cumulative by the last quarter.
+COSTS = ("fiscal_outlay", "jobs_lost", "surcharge_revenue")
+
+
+def _cell(median: float, low: float, high: float, unit_id: str, lang: str) -> str:
+    """A median with its 90 % band: ``1510亿元（1400–1620亿元）`` / ``151 bn yuan (140–162)``."""
+    if low == high:  # every seed alike (no outlay without the fund): no band to show
+        return lab.number(median, unit_id, lang)
+    a, b = lab.band(low, high, unit_id, lang)
+    return text("ui.value_cell", lang, value=lab.number(median, unit_id, lang), low=a, high=b)
+
+
+def per_mix(sweep: Sweep) -> Item:
+    """The planner's table: per mix, the targets met and how surely, fiscal outlay, jobs lost, surcharges."""
+    lang = sweep.lang
+    targets = [t for t in sweep.targets.index if t in sweep.probabilities]
+    rows = []
+    for group in sweep.groups:
+        members = sweep.complete[sweep.complete.group.astype(str) == group]
+        met = members[[f"met.{t}" for t in targets]].astype(bool)
+        surely = int((sweep.probabilities.loc[group, targets] >= SURE).sum())
+        every = met.all(axis=1)
+        low, high = wilson_interval(int(every.sum()), len(every))
+        ci_low, ci_high = ci_text(low, high, lang)
+        row = {
+            text("ui.col_surely", lang): text("ui.of_total", lang, k=surely, n=len(targets)),
+            text("ui.col_all_met", lang): text(
+                "ui.probability_cell", lang, p=probability(float(every.mean()), lang), low=ci_low, high=ci_high
+            ),
+        }
+        for indicator in COSTS:
+            unit_id = sweep.unit_of(indicator)
+            median, p05, p95 = quantiles(sweep.of_group(indicator, group))
+            row[text(f"ui.col_{indicator}", lang)] = _cell(median, p05, p95, unit_id, lang)
+        row[text("ui.col_seeds", lang)] = str(len(members))
+        rows.append(row)
+    table = pd.DataFrame(rows, index=pd.Index([sweep.label(g) for g in sweep.groups], name=text("ui.col_group", lang)))
+    reading = sentence([text("reading.per_mix", lang, n=len(targets), year=sweep.last.year)], lang)
+    return Item("per_mix", reading, table=table)
+
+
+def claim_groups(sweep: Sweep) -> list[str]:
+    """The groups a headline claim may be drawn from: at least FEW_SEEDS seeds at the recommended scale."""
+    done = sweep.complete.assign(group=sweep.complete.group.astype(str))
+    seeds = done.groupby("group").seed.nunique()
+    scales = done.groupby("group")["scale"].first() if "scale" in done else pd.Series(dtype=float)
+    return [
+        g
+        for g in sweep.groups
+        if seeds.get(g, 0) >= FEW_SEEDS and abs(float(scales.get(g, float("nan"))) - RECOMMENDED_SCALE) < 1e-9
+    ]
+
+
+def caution(sweep: Sweep) -> str:
+    """Why no headline claim is drawn (too few seeds, a smaller scale), or nothing if claims may be drawn."""
+    lang = sweep.lang
+    done = sweep.complete.assign(group=sweep.complete.group.astype(str))
+    seeds = int(done.groupby("group").seed.nunique().min())
+    scales = sorted(done["scale"].dropna().astype(float).unique()) if "scale" in done else []
+    reasons = []
+    if seeds < FEW_SEEDS:
+        reasons.append(text("reading.caution_seeds", lang, seeds=seeds, needed=FEW_SEEDS))
+    if any(abs(s - RECOMMENDED_SCALE) > 1e-9 for s in scales):
+        shown = lab.join([scale_text(s, lang) for s in scales], lang)
+        reasons.append(
+            text("reading.caution_scale", lang, scale=shown, recommended=scale_text(RECOMMENDED_SCALE, lang))
+        )
+    if not reasons:
+        return ""
+    return text("reading.caution", lang, reasons=lab.join(reasons, lang))
 
 
 def overview(sweep: Sweep) -> Item:
@@ -37,11 +110,11 @@ def overview(sweep: Sweep) -> Item:
         text(
             "reading.sweep",
             lang,
-            experiment=sweep.experiment,
+            experiment=name("experiment", sweep.experiment, lang),
             runs=len(sweep.complete),
             groups=len(sweep.groups),
             seeds=seeds,
-            scale=", ".join(f"{s:g}" for s in scales) or "?",
+            scale=join([scale_text(s, lang) for s in scales], lang) or "?",
             failed=text("reading.sweep_failed", lang, n=failed) if failed else "",
         )
     ]
@@ -79,12 +152,16 @@ def headline(sweep: Sweep) -> Item:
     ax.set_xlabel(text("ui.headline_note", lang), fontsize=8)
     figure_title(figure, "ui.heatmap_title", lang)
 
-    met = (probs >= SURE).sum(axis=1)
+    eligible = claim_groups(sweep)
+    warning = caution(sweep)
+    if not eligible:  # no claim: the table and heatmap, and why no reading is drawn from them
+        return Item("headline", sentence([warning], lang), figure, _headline_table(sweep, probs, cells))
+    met = (probs.loc[eligible] >= SURE).sum(axis=1)
     best, worst = str(met.idxmax()), str(met.idxmin())
     clauses = []
-    if len(probs) > 1 and met[best] == met[worst]:
+    if len(met) > 1 and met[best] == met[worst]:
         clauses.append(text("reading.headline_tie", lang, n=int(met[best]), total=probs.shape[1]))
-    elif len(probs) > 1:
+    elif len(met) > 1:
         clauses.append(
             text(
                 "reading.headline_many",
@@ -100,13 +177,22 @@ def headline(sweep: Sweep) -> Item:
         clauses.append(
             text("reading.headline_one", lang, best=sweep.label(best), best_n=int(met[best]), total=probs.shape[1])
         )
-    missed = [t for t in probs.columns if (probs[t] < RARE).all()]
+    missed = [t for t in probs.columns if (probs.loc[eligible, t] < RARE).all()]
     if missed:
         names = [target_label(sweep.targets.loc[t], lang, sweep.last.year) for t in missed]
         clauses.append(text("reading.headline_missed", lang, targets=join(names, lang)))
     else:
         clauses.append(text("reading.headline_missed_none", lang))
+    if warning:  # some groups are left out of the claims
+        clauses.append(warning)
+    return Item("headline", sentence(clauses, lang), figure, _headline_table(sweep, probs, cells))
 
+
+def _headline_table(sweep: Sweep, probs: pd.DataFrame, cells: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """Targets down the side, groups across: each cell the probability with its interval."""
+    lang = sweep.lang
+    target_names = [target_label(sweep.targets.loc[t], lang, sweep.last.year) for t in probs.columns]
+    group_names = [sweep.label(g) for g in probs.index]
     table = pd.DataFrame(
         {group_names[i]: [cells[(g, t)] for t in probs.columns] for i, g in enumerate(probs.index)},
         index=pd.Index(target_names, name=text("ui.col_target", lang)),
@@ -114,4 +200,4 @@ def headline(sweep: Sweep) -> Item:
     table.insert(
         0, text("ui.col_due", lang), [year_text(year_of(sweep.targets.loc[t, "date"]), lang) for t in probs.columns]
     )
-    return Item("headline", sentence(clauses, lang), figure, table)
+    return table

@@ -19,6 +19,7 @@ from matplotlib import colormaps
 
 from experiments.reports import labels as lab
 from experiments.reports.labels import name
+from model.data import PROJECT_ROOT
 
 REQUIRED_FILES = ("runs.parquet", "timeseries.parquet", "scorecard.csv")
 # Series the review reads (province-wide and by sector); jobs also by city.
@@ -49,6 +50,30 @@ SERIES = (
 )
 CITY_SERIES = ("jobs_lost", "workers_resettled")
 MAX_GROUPS = 6  # groups drawn in one chart; the reference and the extremes when there are more
+# Mixes in policy order: no programme, the single levers, the programme as enacted, intensified.
+MIX_ORDER = ("none", "pricing_only", "standards_only", "fund_only", "as_enacted", "intensified")
+
+
+def _order_value(value: Any) -> tuple[int, float, str]:
+    """Sort key of a parameter value: numbers by size, then anything else by name."""
+    try:
+        return (0, float(value), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+
+
+def policy_order(groups: Iterable[str], runs: pd.DataFrame) -> list[str]:
+    """Groups in policy order (:data:`MIX_ORDER`, a user's own mixes after), then by their parameters."""
+    params = sorted(c for c in runs.columns if c.startswith("param.") and c not in ("param.seed", "param.policy_mix"))
+
+    def key(group: str) -> tuple[Any, ...]:
+        members = runs[runs.group.astype(str) == group]
+        mix = str(members.policy_mix.iloc[0]) if len(members) and "policy_mix" in members else ""
+        rank = MIX_ORDER.index(mix) if mix in MIX_ORDER else len(MIX_ORDER)
+        values = tuple(_order_value(members[c].iloc[0]) if len(members) else (2, 0.0, "") for c in params)
+        return (rank, mix, values, group)
+
+    return sorted(groups, key=key)
 
 
 class SweepError(ValueError):
@@ -58,10 +83,15 @@ class SweepError(ValueError):
 def check_sweep(sweep_dir: str | Path) -> Path:
     """The sweep folder, if it holds what ``experiments.collect`` writes.
 
+    A relative path is read from the working directory, else from the repository's root
+    (so that ``multirun/...`` works from ``notebooks/`` too).
+
     Raises:
         SweepError: One line naming what is missing and what to do.
     """
     path = Path(sweep_dir)
+    if not path.is_absolute() and not path.is_dir() and (PROJECT_ROOT / path).is_dir():
+        path = PROJECT_ROOT / path  # a notebook runs in notebooks/: multirun/... is the repository's
     if not path.is_dir():
         raise SweepError(f"SWEEP_DIR={str(path)!r} is not a folder: expected a collected sweep folder")
     missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
@@ -150,7 +180,7 @@ class Sweep:
     def __post_init__(self) -> None:
         lab.check_lang(self.lang)
         self.complete = self.runs[self.runs.status == "complete"].copy()
-        self.groups = sorted(self.complete.group.astype(str).unique())
+        self.groups = policy_order(self.complete.group.astype(str).unique(), self.complete)
         series = self.series.copy()
         for column in ("indicator", "sector", "city", "unit", "run", "group"):  # compact, fast to compare
             series[column] = series[column].astype(str).astype("category")
@@ -199,6 +229,7 @@ class Sweep:
         if members.empty:
             return group
         parts = []
+        sep = "" if self.lang == "zh" else " "
         varied = self.varied()
         for column in varied:
             key = column.split(".")[-1]
@@ -207,11 +238,13 @@ class Sweep:
                 parts.append(name("mix", value, self.lang))
             elif key == "scenario":
                 parts.append(name("scenario", value, self.lang))
+            elif key == "scale":
+                parts.append(f"{name('param', key, self.lang)}{sep}{lab.scale_text(float(value), self.lang)}")
             else:
-                parts.append(f"{name('param', key, self.lang)} {value}")
+                parts.append(f"{name('param', key, self.lang)}{sep}{value}")
         if not parts:
             return name("mix", self.mix_of(group), self.lang) if self.mix_of(group) else group
-        return ", ".join(parts)
+        return lab.join(parts, self.lang) if self.lang == "zh" else ", ".join(parts)
 
     def colour(self, group: str) -> Any:
         """A group's colour, the same in every figure."""

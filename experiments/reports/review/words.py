@@ -30,12 +30,8 @@ def year_text(year: int, lang: str) -> str:
 
 
 def band_text(low: float, high: float, unit_id: str, lang: str) -> tuple[str, str]:
-    """The ends of a band: numbers in the reader's unit, the percent sign only on the upper end."""
-    shown = lab.unit(unit_id, lang)
-    if shown.percent:
-        digits = lab.percent_digits(max(abs(low), abs(high)))
-        return f"{100 * low:.{digits}f}", lab.percent(high, lang, digits)
-    return lab.plain(low * shown.factor), lab.plain(high * shown.factor)
+    """The ends of a band: numbers in the reader's unit, the unit (or percent sign) only on the upper end."""
+    return lab.band(low, high, unit_id, lang)
 
 
 def target_goal(target: pd.Series, lang: str) -> str:

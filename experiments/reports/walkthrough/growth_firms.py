@@ -40,7 +40,7 @@ def firm_population(paused: Paused, lang: str = "en") -> Item:
     reading = text(
         "reading.firms",
         lang,
-        firms=lab.plain(float(w[on].sum())),
+        firms=lab.plain(float(w[on].sum()), lang),
         revenue=number(float(revenue.sum()), "bn yuan", lang),
         top=name("sector", GROWTH[top], lang),
         top_share=lab.percent(float(revenue[top] / revenue.sum()), lang, digits=0),

@@ -157,7 +157,12 @@ def finish(paused: Paused, run_dir: str | Path | None = None, lang: str = "en") 
             text(
                 "reading.reproduced",
                 lang,
-                run="/".join(Path(run_dir).resolve().parts[-2:]),  # group/seed=N
+                run=text(
+                    "ui.run_of",
+                    lang,
+                    mix=name("mix", str(summary["run"]["policy_mix"]), lang),
+                    seed=summary["run"]["seed"],
+                ),
                 indicator=name("indicator", "new_economy_va_share", lang),
                 value=lab.percent(actual, lang),
             )
