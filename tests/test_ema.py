@@ -50,7 +50,8 @@ def test_experiments_and_prim():
     experiments, outcomes = ema.perform_experiments(model, scenarios=4, policies=2)
     assert len(experiments) == 8 and outcomes["jobs_lost"].shape == (8,)
     assert set(experiments.policy.astype(str)) and experiments.scenario.nunique() == 4
-    assert np.unique(outcomes["jobs_lost"]).size == 2  # jobs lost follow the two policies' levers
+    # Every experiment gives its own finite outcomes (the levers and uncertainties reach the model).
+    assert np.isfinite(outcomes["jobs_lost"]).all() and np.unique(outcomes["jobs_lost"]).size > 1
     share = outcomes["new_economy_va_share"]
     result = prim.Prim(prim_inputs(experiments, model), share >= np.median(share), threshold=0.5).find_box()
     assert result.coverage > 0 and result.density > 0
