@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+import os
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -21,6 +23,7 @@ from model.calibration import resolve
 from model.data import databook, resolve_data_dir
 from model.errors import ConfigError, one_of
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS, SELECTION_RULES, STANDARD_DIMENSIONS
+from model.parameters import TABLE_BLOCKS, config_numbers, load_registry, lookup, table_numbers
 from model.params import Params, as_params
 
 # Direction in which each standard dimension tightens: a plant_scale floor rises, the
@@ -419,6 +422,47 @@ def check_targets(targets: DictConfig) -> None:
         _quarter(target.date, f"{key}.date")
 
 
+# --------------------------------------------------------------------------- ranges and sizes
+BYTES_PER_ROW = 4096  # peak memory per simulated plant or firm row, with room (measured: about 1 KB)
+
+
+def _in_range(path: str, value: float, registry: list, finite_only: bool = False) -> None:
+    interval = row.interval if (row := lookup(path.split("[")[0], registry)) is not None else None
+    if interval is None:
+        _check(math.isfinite(value), path, value, "a finite number")
+    elif not (value in interval or (finite_only and math.isfinite(value))):
+        raise ConfigError(path, value, f"{interval.describe()} (model/registry/parameters.csv)")
+
+
+def check_finite(cfg: DictConfig) -> None:
+    """No number of the config is infinite or NaN unless its declared range allows it (before other checks)."""
+    registry = load_registry()
+    for path, value in config_numbers(cfg):
+        _in_range(path, value, registry, finite_only=True)
+
+
+def check_ranges(cfg: DictConfig, cal: Params) -> None:
+    """Every number of the config and of the calibration tables lies in its declared range."""
+    registry = load_registry()
+    numbers = list(config_numbers(cfg))
+    for block in TABLE_BLOCKS:
+        for item, values in cal[block].items():
+            numbers.extend(table_numbers(dict(values), f"calibration.{block}.{item}"))
+    for path, value in numbers:
+        _in_range(path, value, registry)
+
+
+def check_population_size(cfg: DictConfig, cal: Params) -> None:
+    """The simulated rows fit in this machine's memory (a huge firm count stops here, not in numpy)."""
+    counts = {f"calibration.{b}.{s}.firms": int(cal[b][s].firms) for b in ("overcapacity", "growth") for s in cal[b]}
+    rows = sum(min(n, max(1, round(n * cfg.scale))) for n in counts.values()) * 1.25  # room for entrants
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    largest = max(counts, key=lambda key: counts[key])
+    need = f"{rows:,.0f} rows at scale {cfg.scale} need about {rows * BYTES_PER_ROW / 2**30:,.0f} GiB"
+    allowed = f"firm counts this machine can hold: {need}, more than its {memory / 2**30:,.0f} GiB of memory"
+    _check(rows * BYTES_PER_ROW <= memory, largest, counts[largest], allowed)
+
+
 # --------------------------------------------------------------------------- entry
 def validate(cfg: DictConfig) -> Params:
     """Check a composed config beyond types: ranges, names, schedules, the calibration tables.
@@ -432,6 +476,7 @@ def validate(cfg: DictConfig) -> Params:
     check_no_missing_values(cfg)
     check_known_keys(cfg)
     check_run_settings(cfg)
+    check_finite(cfg)
     check_data_files(cfg)
     calibration = resolve(as_params(cfg.calibration), cfg.data_dir)
     check_cities(calibration)
@@ -450,4 +495,6 @@ def validate(cfg: DictConfig) -> Params:
         if instruments[name] is not None:
             check(instruments[name], f"policy_mix.instruments.{name}", calibration)
     check_targets(cfg.targets)
+    check_ranges(cfg, calibration)
+    check_population_size(cfg, calibration)
     return calibration
