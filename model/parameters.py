@@ -5,8 +5,9 @@ description, source, range); a ``*`` in a key stands for one path element (a sec
 city, a quarter), and the most specific row wins. The range is an interval such as
 ``[0, 1]`` or ``(0, 1e5]``, checked before anything runs (:func:`model.validation.check_ranges`);
 values must be finite unless an end is ``inf`` and closed. A row with an empty unit only
-declares the range of a value whose unit and source are in a calibration table or the data. A value written as ``${sd:KEY}`` in the
-config takes its unit and source from the data files instead. :func:`describe` lists
+declares the range of a value whose unit and source are in a calibration table or the data.
+A value written as ``${sd:KEY}`` in the config takes its unit and source from the data files
+instead. :func:`describe` lists
 every numeric value of a composed config with its unit and source; the tests require
 that none is missing, and the README's table is generated from it.
 """

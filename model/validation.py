@@ -427,7 +427,7 @@ BYTES_PER_ROW = 4096  # peak memory per simulated plant or firm row, with room (
 
 
 def _in_range(path: str, value: float, registry: list, finite_only: bool = False) -> None:
-    interval = row.interval if (row := lookup(path.split("[")[0], registry)) is not None else None
+    interval = row.interval if (row := lookup(path.split("[", maxsplit=1)[0], registry)) is not None else None
     if interval is None:
         _check(math.isfinite(value), path, value, "a finite number")
     elif not (value in interval or (finite_only and math.isfinite(value))):
