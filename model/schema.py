@@ -17,6 +17,7 @@ joins them to every value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -463,6 +464,8 @@ def register_configs() -> None:
     register_resolver()
     if not OmegaConf.has_resolver("run_folder"):
         OmegaConf.register_new_resolver("run_folder", run_folder)
+    if not OmegaConf.has_resolver("safe_name"):
+        OmegaConf.register_new_resolver("safe_name", safe_name)
     store = ConfigStore.instance()
     store.store(name="config_schema", node=Config)
 
@@ -472,4 +475,14 @@ def run_folder(overrides: str, seed: int) -> str:
 
     ``policy_mix=fund_only/seed=3``; ``seed=3`` when nothing else was overridden.
     """
-    return f"{overrides}/seed={seed}" if overrides else f"seed={seed}"
+    return f"{safe_name(overrides)}/seed={seed}" if overrides else f"seed={seed}"
+
+
+def safe_name(value: object) -> str:
+    """A value made safe as one folder name: no path separator, no ``..``, no leading dot.
+
+    ``../x`` becomes ``_._x``: a folder name that stays inside its parent.
+    """
+    text = re.sub(r"[/\\\x00]", "_", str(value))
+    text = text.replace("..", "_.")
+    return re.sub(r"^\.", "_", text) or "_"

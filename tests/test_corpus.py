@@ -9,6 +9,7 @@ Each case is (what is done, expected fragment of the line).
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -292,3 +293,56 @@ def test_output_folder_behind_a_file(tmp_path):
     result = run_job(tmp_path, [], out=tmp_path / "file" / "run")
     assert_one_line(result, "output location")
     assert (tmp_path / "file").read_text(encoding="utf-8") == ""
+
+
+# ----------------------------------------------------------------------------- names never leave the output root
+@pytest.mark.parametrize("value", ["../../../../x", "..", "a/../../b", "/etc/passwd", ".hidden", "a\\..\\b"])
+def test_folder_names_stay_inside(tmp_path, value):
+    from model.schema import run_folder, safe_name
+
+    root = tmp_path / "outputs" / "runs"
+    for name in (f"2026_{safe_name(value)}_seed0", run_folder(f"policy_mix.name={value}", 3)):
+        path = (root / name).resolve()
+        assert path.is_relative_to(root.resolve()) and path != root.resolve(), (value, name)
+        assert not any(part.startswith(".") for part in Path(name).parts), name
+
+
+@pytest.mark.slow
+def test_mix_name_with_dots_writes_inside_outputs(tmp_path):
+    work = tmp_path / "a" / "b" / "c"
+    work.mkdir(parents=True)
+    result = subprocess.run(
+        [*RUN, "scale=0.01", "policy_mix.name=../../../../escape", "output.plot=false"],
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = [p for p in tmp_path.rglob("_COMPLETE")]
+    assert len(written) == 1 and written[0].is_relative_to(work / "outputs" / "runs"), written
+
+
+# ----------------------------------------------------------------------------- every number has a range
+@pytest.mark.parametrize("mix", ["as_enacted", "intensified", "none"])
+def test_every_number_has_a_declared_range(mix):
+    from model.calibration import resolve
+    from model.parameters import TABLE_BLOCKS, config_numbers, lookup, table_numbers
+    from model.params import as_params
+
+    cfg = compose([f"policy_mix={mix}"])
+    registry = load_registry()
+    calibration = resolve(as_params(cfg.calibration), cfg.data_dir)
+    numbers = list(config_numbers(cfg))
+    for block in TABLE_BLOCKS:
+        for item, values in calibration[block].items():
+            numbers.extend(table_numbers(dict(values), f"calibration.{block}.{item}"))
+    assert len(numbers) > 300
+    undeclared = sorted({p for p, _ in numbers if not getattr(lookup(p.split("[")[0], registry), "range", "")})
+    assert not undeclared, f"numbers without a range in model/registry/parameters.csv: {undeclared}"
+    outside = [
+        (p, v) for p, v in numbers if (row := lookup(p.split("[")[0], registry)) and row.range and v not in row.interval
+    ]
+    assert not outside, outside
