@@ -41,6 +41,14 @@ KEY_COLUMNS = {
     "segments.csv": ("sector", "segment"),
     "city_weights.csv": ("city",),
 }
+# The columns naming a row: a second row with the same names is a mistake, not an override.
+DUPLICATE_KEYS = {
+    "cities.csv": ("city",),
+    "overcapacity.csv": ("parameter",),
+    "growth.csv": ("parameter",),
+    "segments.csv": ("sector", "segment"),
+    "city_weights.csv": ("city",),
+}
 # {block: {item: {field: Cell}}}; an overcapacity sector's ``segments`` field holds
 # {segment: {field: Cell}} and its ``city_weights`` field {city: Cell}.
 Cells = dict[str, dict[str, dict[str, Any]]]
@@ -89,6 +97,17 @@ def cells(tables: Mapping[str, list[dict[str, str]]], folder: Path) -> Cells:
         absent = [column for column in columns if column not in header]
         if absent:
             raise ConfigError(f"{folder.name}/{file}", f"columns {header}", f"a table with a column {absent[0]!r}")
+    for file, columns in DUPLICATE_KEYS.items():
+        seen: dict[tuple[str, ...], int] = {}
+        for line, row in enumerate(tables[file], start=2):
+            key = tuple(row.get(column) or "" for column in columns)
+            if key in seen:
+                raise ConfigError(
+                    f"{folder.name}/{file} line {line}",
+                    "/".join(key),
+                    f"one row per {' and '.join(columns)} (already at line {seen[key]})",
+                )
+            seen[key] = line
     out: Cells = {"cities": {}, "overcapacity": {}, "growth": {}}
     for row in tables["cities.csv"]:
         out["cities"][row["city"]] = {k: Cell(v) for k, v in row.items() if k != "city"}

@@ -30,12 +30,15 @@ from model.validation import validate
 __all__ = ["CONF_DIR", "Params", "as_params", "compose", "resolved", "to_container"]
 
 
-def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "config") -> DictConfig:
+def compose(
+    overrides: list[str] | tuple[str, ...] = (), config_name: str = "config", conf_dir: str | None = None
+) -> DictConfig:
     """Compose the config from ``conf/`` with Hydra overrides, outside a Hydra app.
 
     Args:
         overrides: Hydra override strings, e.g. ``["policy_mix=fund_only", "scale=0.1"]``.
         config_name: Primary config file.
+        conf_dir: Another config folder (default ``conf/``).
 
     Returns:
         The composed config (interpolations unresolved).
@@ -44,7 +47,7 @@ def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "con
     from hydra import initialize_config_dir
 
     register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(conf_dir or CONF_DIR), version_base="1.3"):
         return hydra_compose(config_name=config_name, overrides=list(overrides))
 
 

@@ -110,6 +110,7 @@ class DataBook:
     def __init__(self, data_dir: Path | str = DEFAULT_DATA_DIR) -> None:
         self.data_dir = Path(data_dir)
         self.rows: dict[tuple[str, str], dict[str, str]] = {}
+        self.where: dict[tuple[str, str], str] = {}  # file and line of each row, to name duplicates
         for name in DATA_FILES:
             self._read(self.data_dir / name)
 
@@ -128,7 +129,15 @@ class DataBook:
             for line, row in enumerate(reader, start=2):
                 if not row["key"] or row["value"] is None or None in row:
                     raise ConfigError(f"data file {path.name} line {line}", row.get("key"), "a complete row")
+                where = self.where.get((row["key"], row["year"]))
+                if where is not None:
+                    raise ConfigError(
+                        f"data file {path.name} line {line}",
+                        f"{row['key']} ({row['year'] or 'no year'})",
+                        f"one row per key and year (already at {where})",
+                    )
                 self.rows[(row["key"], row["year"])] = row
+                self.where[(row["key"], row["year"])] = f"{path.name} line {line}"
 
     def years(self, key: str) -> list[str]:
         """Return the years for which ``key`` holds a figure."""

@@ -1,9 +1,13 @@
 """The parameter registry: every number of the config with its unit and source.
 
 ``model/registry/parameters.csv`` declares each parameter once (key, unit,
-description, source); a ``*`` in a key stands for one path element (a sector, a city,
-a quarter), and the most specific row wins. A value written as ``${sd:KEY}`` in the
-config takes its unit and source from the data files instead. :func:`describe` lists
+description, source, range); a ``*`` in a key stands for one path element (a sector, a
+city, a quarter), and the most specific row wins. The range is an interval such as
+``[0, 1]`` or ``(0, 1e5]``, checked before anything runs (:func:`model.validation.check_ranges`);
+values must be finite unless an end is ``inf`` and closed. A row with an empty unit only
+declares the range of a value whose unit and source are in a calibration table or the data.
+A value written as ``${sd:KEY}`` in the config takes its unit and source from the data files
+instead. :func:`describe` lists
 every numeric value of a composed config with its unit and source; the tests require
 that none is missing, and the README's table is generated from it.
 """
@@ -11,6 +15,7 @@ that none is missing, and the README's table is generated from it.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +27,7 @@ from omegaconf import DictConfig, ListConfig, Node, OmegaConf
 from model.data import databook, resolve_data_dir
 
 REGISTRY = Path(__file__).resolve().parent / "registry" / "parameters.csv"
+TABLE_BLOCKS = ("cities", "overcapacity", "growth")
 _SD = re.compile(r"^\$\{sd:([A-Za-z0-9_]+)(?:,\s*([^}]+))?\}$")
 
 
@@ -33,6 +39,12 @@ class Parameter:
     unit: str
     description: str
     source: str
+    range: str = ""
+
+    @property
+    def interval(self) -> Interval | None:
+        """The declared range, or None."""
+        return Interval.parse(self.range) if self.range else None
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -44,6 +56,40 @@ class Parameter:
         pattern = self.key.split(".")
         parts = path.split(".")
         return len(pattern) == len(parts) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=True))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A declared range: ``[low, high]`` with each end open or closed."""
+
+    low: float
+    high: float
+    low_closed: bool
+    high_closed: bool
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """Read ``[0, 1]``, ``(0, inf)``, ``[1, 1e6]``..."""
+        match = re.fullmatch(r"\s*([\[(])\s*([^,]+),\s*([^\])]+)\s*([\])])\s*", text)
+        if match is None:
+            raise ValueError(f"malformed range {text!r} in {REGISTRY.name}: expected e.g. [0, 1] or (0, inf)")
+        left, low, high, right = match.groups()
+        return cls(float(low), float(high), left == "[", right == "]", text.strip())
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+            return False
+        if math.isinf(value) and not ((value > 0 and self.high_closed) or (value < 0 and self.low_closed)):
+            return False
+        above = value >= self.low if self.low_closed else value > self.low
+        below = value <= self.high if self.high_closed else value < self.high
+        return above and below
+
+    def describe(self) -> str:
+        """'a finite number in [0, 1]' (the ``allowed`` of a ConfigError)."""
+        infinite = (math.isinf(self.low) and self.low_closed) or (math.isinf(self.high) and self.high_closed)
+        return f"{'a number' if infinite else 'a finite number'} in {self.text}"
 
 
 def load_registry(path: Path = REGISTRY) -> list[Parameter]:
@@ -87,6 +133,29 @@ def numeric_leaves(cfg: DictConfig) -> Iterator[tuple[str, Any, Any]]:
     yield from walk(cfg, "")
 
 
+def config_numbers(cfg: DictConfig) -> Iterator[tuple[str, Any]]:
+    """(path, number) of every number of a config, list items one by one, outside the tables and estimates."""
+    for path, _raw, value in numeric_leaves(cfg):
+        block = path.split(".")[1] if path.startswith("calibration.") else ""
+        if block in TABLE_BLOCKS or block == "estimation":
+            continue  # table overrides are checked with the tables; estimates are provenance
+        if isinstance(value, list):
+            yield from ((f"{path}[{i}]", item) for i, item in enumerate(value))
+        else:
+            yield path, value
+
+
+def table_numbers(node: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(path, number) of every number in a resolved calibration table entry (list items one by one)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from table_numbers(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        yield from ((f"{path}[{i}]", item) for i, item in enumerate(node) if _is_number(item))
+    elif _is_number(node):
+        yield path, node
+
+
 def _items(node: ListConfig) -> list[Node]:
     """The nodes of a list, interpolations unresolved (an index of a list is one node)."""
     return [item for i in range(len(node)) if isinstance(item := node._get_node(i), Node)]
@@ -127,9 +196,6 @@ class Described:
     registry_key: str | None
 
 
-TABLE_BLOCKS = ("cities", "overcapacity", "growth")
-
-
 def describe(cfg: DictConfig) -> list[Described]:
     """Every numeric value of a config and its calibration tables, with unit and source.
 
@@ -154,7 +220,7 @@ def describe(cfg: DictConfig) -> list[Described]:
             continue  # the provenance of estimates, not a parameter
         row = lookup(path, registry)
         data_unit, from_data = data_source(raw, data_dir) if (_is_sd(raw) or isinstance(raw, list)) else ("", "")
-        unit = row.unit if row else data_unit
+        unit = row.unit if row and row.unit else data_unit
         source = from_data or (row.source if row else "")
         if from_data and row and isinstance(raw, list) and not all(_is_sd(v) for v in raw):
             source = f"{row.source}; {from_data}"

@@ -17,7 +17,6 @@ joins them to every value.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from omegaconf import MISSING, OmegaConf
 
 from model.data import register_resolver
+from model.folders import run_folder, run_name, safe_name
 
 # The YAML files this schema types (and the calibration tables under calibration/).
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -462,30 +462,8 @@ def register_configs() -> None:
     from hydra.core.config_store import ConfigStore
 
     register_resolver()
-    if not OmegaConf.has_resolver("run_folder"):
-        OmegaConf.register_new_resolver("run_folder", run_folder)
-    if not OmegaConf.has_resolver("run_name"):
-        OmegaConf.register_new_resolver("run_name", run_name)
+    for name, resolver in (("run_folder", run_folder), ("run_name", run_name), ("safe_name", safe_name)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, resolver)
     store = ConfigStore.instance()
     store.store(name="config_schema", node=Config)
-
-
-def run_folder(overrides: str, seed: int) -> str:
-    """Sweep subfolder of a run: its overrides (seed excluded), then its seed.
-
-    ``policy_mix=fund_only/seed=3``; ``seed=3`` when nothing else was overridden.
-    """
-    return f"{overrides}/seed={seed}" if overrides else f"seed={seed}"
-
-
-def run_name(overrides: str, scenario: str, mix: str, seed: int) -> str:
-    """A single run's folder name: scenario, mix, the other overrides (``key`` + value), seed.
-
-    ``weak_demand_intensified_seed0``; ``baseline_as_enacted_surcharge_scale2_seed0``.
-    """
-    shown = ("policy_mix=", "scenario=", "output.", "hydra.")  # named already, or not a model setting
-    others = [item for item in overrides.split(",") if item and not item.startswith(shown)]
-    parts = [scenario, mix] + [
-        re.sub(r"[^A-Za-z0-9._-]+", "-", k.split(".")[-1] + v) for k, _, v in (o.partition("=") for o in others)
-    ]
-    return "_".join(parts)[:150] + f"_seed{seed}"

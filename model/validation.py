@@ -22,6 +22,7 @@ from model.data import databook, resolve_data_dir
 from model.errors import ConfigError, one_of
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS, SELECTION_RULES, STANDARD_DIMENSIONS
 from model.params import Params, as_params
+from model.range_checks import check_finite, check_population_size, check_ranges
 
 # Direction in which each standard dimension tightens: a plant_scale floor rises, the
 # others (energy quota, emission criteria unmet, safety gap allowed) fall.
@@ -445,6 +446,7 @@ def validate(cfg: DictConfig) -> Params:
     check_no_missing_values(cfg)
     check_known_keys(cfg)
     check_run_settings(cfg)
+    check_finite(cfg)
     check_data_files(cfg)
     calibration = resolve(as_params(cfg.calibration), cfg.data_dir)
     check_cities(calibration)
@@ -463,4 +465,6 @@ def validate(cfg: DictConfig) -> Params:
         if instruments[name] is not None:
             check(instruments[name], f"policy_mix.instruments.{name}", calibration)
     check_targets(cfg.targets)
+    check_ranges(cfg, calibration)
+    check_population_size(cfg, calibration)
     return calibration

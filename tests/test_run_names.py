@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from model.data import PROJECT_ROOT
-from model.schema import run_name
+from model.folders import run_name
 
 
 @pytest.mark.parametrize(

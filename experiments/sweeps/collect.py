@@ -34,12 +34,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
 from experiments.sweeps import describe
-from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, write_atomic
+from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, verify_complete, write_atomic
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
 # the fan charts plot their quarterly paths.
@@ -131,7 +132,14 @@ def expected_runs(sweep_dir: Path) -> int | None:
         return None
     from experiments.sweeps.progress import expected_runs as count
 
-    return count(OmegaConf.load(path))
+    try:
+        return count(OmegaConf.load(path))
+    except Exception as exc:  # not YAML, or not a sweep's record: one line, before anything is written
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SystemExit(
+            f"error: {str(path)!r} is not allowed: expected the sweep's record written by Hydra "
+            f"(it does not read: {first}); restore it or run the sweep's command again"
+        ) from None
 
 
 class Collector:
@@ -163,8 +171,14 @@ class Collector:
             **{f"param.{key}": value for key, value in overrides.items() if key not in ("seed", "experiment")},
         }
         row["seed"] = int(overrides["seed"]) if overrides.get("seed", "").isdigit() else None
-        if (run_dir / COMPLETE).is_file():
-            self._add_finished(run_dir, row)
+        broken = verify_complete(run_dir) if (run_dir / COMPLETE).is_file() else None
+        if (run_dir / COMPLETE).is_file() and broken is None:
+            try:
+                self._add_finished(run_dir, row)
+            except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+                row.update(status="unfinished", error=f"unreadable result: {type(exc).__name__}: {exc}")
+        elif broken is not None:
+            row.update(status="unfinished", error=f"not trusted: {broken}")
         elif (run_dir / FAILED).is_file():
             row["status"] = "failed"
             try:
@@ -247,12 +261,15 @@ class Collector:
         found["sweep"] = self.sweep_dir.name
         return found
 
-    def close(self) -> None:
-        """Finish the combined time series."""
+    def close(self, publish: bool = True) -> None:
+        """Finish the combined time series; publish it only if every run was read."""
         if self.writer is not None:
             self.writer.add_key_value_metadata(describe.encode(self.info()))
             self.writer.close()
-            self.series_path.replace(self.sweep_dir / "timeseries.parquet")
+            self.writer = None
+            if publish:
+                self.series_path.replace(self.sweep_dir / "timeseries.parquet")
+        self.series_path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ tables
     def runs_table(self) -> pd.DataFrame:
@@ -336,14 +353,17 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False, allow_mi
     stale = remove_stale_reports(sweep_dir)
     if stale and not quiet:
         print(f"removed the reports of an earlier collect: {', '.join(stale)}", file=sys.stderr)
+    expected = expected_runs(sweep_dir)
     collector = Collector(sweep_dir)
     try:
         for i, run_dir in enumerate(runs, start=1):
             collector.add(run_dir)
             if not quiet and (i % 200 == 0 or i == len(runs)):
                 print(f"read {i}/{len(runs)} runs", file=sys.stderr, flush=True)
-    finally:
-        collector.close()
+    except BaseException:
+        collector.close(publish=False)  # never a partial timeseries.parquet
+        raise
+    collector.close()
     table = collector.runs_table()
     columns = describe.run_columns(list(table.columns), collector.units, collector.targets)
     info = collector.info()
@@ -358,7 +378,6 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False, allow_mi
             sweep_dir, card, table, collector.paths, collector.dates, FAN_INDICATORS, collector.targets
         )
     counts = table.status.value_counts().to_dict()
-    expected = expected_runs(sweep_dir)
     report = {
         "complete": counts.get("complete", 0),
         "failed": counts.get("failed", 0),
@@ -379,7 +398,7 @@ def _print_report(table: pd.DataFrame, report: dict[str, Any], sweep_dir: Path) 
     for row in table[table.status == "failed"].itertuples():
         print(f"  failed:     {row.run}: {row.error}")
     for row in table[table.status == "unfinished"].itertuples():
-        print(f"  unfinished: {row.run}")
+        print(f"  unfinished: {row.run}" + (f" ({row.error})" if isinstance(row.error, str) else ""))
     if report["failed"] or report["unfinished"] or report["not_started"]:
         print("re-run the sweep's command to redo them; finished runs are skipped")
     print(f"wrote runs.parquet, timeseries.parquet, scorecard.csv and figures into {sweep_dir}")

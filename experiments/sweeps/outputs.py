@@ -186,21 +186,50 @@ def config_fingerprint(cfg: Any) -> str:
     return hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def finished(run_dir: Path, fingerprint: str) -> bool:
-    """Whether ``run_dir`` holds a finished result of the config with this fingerprint."""
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_complete(run_dir: Path) -> str | None:
+    """Why ``run_dir``'s completion marker cannot be trusted, or None when it can.
+
+    The marker lists every result file with its SHA-256; a missing, truncated or changed
+    file, or a marker that does not parse (a full disk can leave it empty), fails.
+    """
     marker = run_dir / COMPLETE
     if not marker.is_file():
-        return False
+        return "no completion marker"
     try:
-        return json.loads(marker.read_text(encoding="utf-8")).get("config_sha256") == fingerprint
-    except json.JSONDecodeError:
+        record = json.loads(marker.read_text(encoding="utf-8"))
+        files = record["files"]
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        return f"{COMPLETE} unreadable (empty or cut short)"
+    for name, digest in files.items():
+        path = run_dir / name
+        if not path.is_file():
+            return f"{name} missing"
+        if file_sha256(path) != digest:
+            return f"{name} does not match its checksum in {COMPLETE}"
+    return None
+
+
+def finished(run_dir: Path, fingerprint: str) -> bool:
+    """Whether ``run_dir`` holds a finished, intact result of the config with this fingerprint."""
+    if verify_complete(run_dir) is not None:
         return False
+    return json.loads((run_dir / COMPLETE).read_text(encoding="utf-8")).get("config_sha256") == fingerprint
 
 
 def mark_started(run_dir: Path, overrides: list[str]) -> None:
     """Record that a sweep's run has started, with its overrides (``_STARTED``)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / STARTED).write_text(json.dumps({"overrides": overrides}), encoding="utf-8")
+    text = json.dumps({"overrides": overrides})
+    write_atomic(run_dir / STARTED, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read_overrides(run_dir: Path) -> list[str]:
@@ -231,7 +260,7 @@ def write_failure(run_dir: Path, message: str, trace: str, fingerprint: str) -> 
         "traceback": trace,
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    (run_dir / FAILED).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    write_atomic(run_dir / FAILED, lambda tmp: tmp.write_text(json.dumps(record, indent=2), encoding="utf-8"))
 
 
 def write_run(
@@ -281,12 +310,16 @@ def write_run(
 
             overview(timeseries, card, summary, staging / "overview.png")
             names.append("overview.png")
-        written = []
+        written: list[Path] = []
+        marker = {
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "config_sha256": fingerprint,
+            "files": {name: file_sha256(staging / name) for name in names},
+        }
         for name in names:
             os.replace(staging / name, run_dir / name)
             written.append(run_dir / name)
-        marker = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config_sha256": fingerprint}
-        (run_dir / COMPLETE).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+        write_atomic(run_dir / COMPLETE, lambda tmp: tmp.write_text(json.dumps(marker) + "\n", encoding="utf-8"))
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,7 @@ otherwise keep until the sweep ends.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -27,6 +28,73 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 PROGRESS = ".progress"
+LOCK = ".lock"
+SWEEP_PID = "SHANDONG_SWEEP_PID"  # the launching process, for its workers' watchdog
+
+
+def lock_sweep(sweep_dir: Path) -> int:
+    """Take the sweep folder's lock (held until the process ends); refuse if another sweep holds it.
+
+    Returns:
+        The lock file's descriptor (keep it open).
+
+    Raises:
+        ConfigError: Another process holds the lock (one line naming the folder).
+    """
+    from model.errors import ConfigError
+
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    key = str(sweep_dir.resolve())
+    if key in _HELD:  # this process holds it already (the callback took it before the sweeper)
+        return _HELD[key]
+    fd = os.open(sweep_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+        os.close(fd)
+        raise ConfigError(
+            "hydra.sweep.dir",
+            str(sweep_dir),
+            f"a folder no other sweep is writing into (locked by {holder}); wait for it to end, "
+            "then run the command again (finished runs are skipped), or choose another hydra.sweep.dir",
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"process {os.getpid()} since {time.strftime('%H:%M:%S')}".encode())
+    os.environ[SWEEP_PID] = str(os.getpid())  # workers started from here stop when it dies
+    _HELD[key] = fd
+    return fd
+
+
+def unlock_sweep(sweep_dir: Path) -> None:
+    """Release the sweep folder's lock, if this process holds it."""
+    fd = _HELD.pop(str(sweep_dir.resolve()), None)
+    if fd is not None:
+        os.close(fd)
+
+
+_HELD: dict[str, int] = {}  # sweep folder -> lock file descriptor held by this process
+
+
+def watch_parent() -> None:
+    """In a sweep's worker process: exit when the process that launched the sweep has died.
+
+    Only a direct child of the launching process watches (joblib's workers on this machine);
+    cluster tasks and in-process runs do not.
+    """
+    launcher = os.environ.get(SWEEP_PID)
+    if not launcher or not launcher.isdigit() or int(launcher) == os.getpid() or os.getppid() != int(launcher):
+        return
+    if getattr(watch_parent, "started", False):
+        return
+    watch_parent.started = True  # type: ignore[attr-defined]
+
+    def watch() -> None:
+        while os.getppid() == int(launcher):
+            time.sleep(1.0)
+        os._exit(3)  # the sweep was killed: stop writing
+
+    threading.Thread(target=watch, daemon=True, name="sweep-parent-watchdog").start()
 
 
 def record(sweep_dir: Path, status: str, run: str, seconds: float) -> None:
@@ -159,9 +227,14 @@ class SweepProgress(Callback):
         self.__init__(**state)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Count the runs and start printing progress."""
+        """Lock the sweep folder, count the runs and start printing progress."""
+        from model.errors import ConfigError
+
         sweep_dir = Path(config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            lock_sweep(sweep_dir)
+        except ConfigError:
+            return  # the sweeper refuses with one line (Hydra ignores a callback's errors)
         name = config.get("experiment") or sweep_dir.name
         total = expected_runs(config)
         print(f"sweep {name}: {total} runs into {sweep_dir}", file=sys.stderr, flush=True)
@@ -169,6 +242,7 @@ class SweepProgress(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the reporter and print the final line."""
+        unlock_sweep(Path(config.hydra.sweep.dir))
         if self._reporter is None:
             return
         self._reporter.stop()

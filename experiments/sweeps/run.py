@@ -128,6 +128,7 @@ def sweep_run(cfg: DictConfig, run_dir: Path, sweep_dir: Path) -> None:
     Skipped if an earlier attempt finished it with the same config; a failure is
     recorded in the run's folder (``_FAILED``) and does not stop the sweep.
     """
+    progress.watch_parent()  # a worker stops when the sweep's main process is killed
     started = time.time()
     name = str(run_dir.relative_to(sweep_dir)) if run_dir.is_relative_to(sweep_dir) else str(run_dir)
     fingerprint = ""

@@ -105,9 +105,11 @@ class GridSweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> Any:
         """Launch the grid, batch by batch."""
+        from experiments.sweeps.progress import lock_sweep
+
         jobs, choices = self.grid(arguments)
         sweep_dir = Path(self.config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
+        lock_sweep(sweep_dir)  # one sweep at a time in a folder: a second one stops here with one line
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         loader = self.hydra_context.config_loader
         for overrides in self.to_check(jobs, choices):
@@ -115,8 +117,32 @@ class GridSweeper(Sweeper):
         size = self.max_batch_size or len(jobs)
         returns = []
         for start in range(0, len(jobs), size):
-            results = self.launcher.launch(jobs[start : start + size], initial_job_idx=start)
+            results = self.launch(jobs[start : start + size], start)
             for result in results:
                 _ = result.return_value  # raise if a job failed outside the task's own handling
             returns.append(results)
         return returns
+
+    def launch(self, batch: list[list[str]], start: int) -> Any:
+        """Launch a batch; if a worker process dies, launch it again (finished runs are skipped).
+
+        A run whose worker was killed left no completion marker, so the next attempt redoes
+        it from a clean folder; after ``WORKER_RETRIES`` attempts the error is raised.
+        """
+        for attempt in range(WORKER_RETRIES + 1):
+            try:
+                return self.launcher.launch(batch, initial_job_idx=start)
+            except Exception as exc:  # joblib's TerminatedWorkerError, a broken process pool
+                if attempt == WORKER_RETRIES or not _worker_died(exc):
+                    raise
+                log.warning("a worker process died (%s); launching the batch again", type(exc).__name__)
+        raise AssertionError("unreachable")
+
+
+WORKER_RETRIES = 3
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """Whether an exception says a worker process died (killed, out of memory)."""
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    return bool(names & {"TerminatedWorkerError", "BrokenProcessPool", "BrokenExecutor"})
