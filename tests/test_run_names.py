@@ -24,4 +24,6 @@ def test_run_name(overrides, scenario, mix, expected):
 
 def test_the_run_folder_uses_it():
     config = (PROJECT_ROOT / "conf" / "config.yaml").read_text(encoding="utf-8")
-    assert "_${run_name:${hydra.job.override_dirname},${scenario.name},${policy_mix.name},${seed}}" in config
+    assert (
+        "_${safe_name:${run_name:${hydra.job.override_dirname},${scenario.name},${policy_mix.name},${seed}}}" in config
+    )
