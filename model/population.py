@@ -341,7 +341,8 @@ def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generat
     firms at most, move in steps of the row weight. The other firms are sampled at random
     within two strata, new economy or not, in proportion to their numbers; each stratum's
     revenue-based stocks are rescaled so that its revenue total is unchanged, so that the
-    industry's value added and its new-economy part are those of the full population.
+    industry's value added and its new-economy part are those of the full population, and
+    its R&D intensities so that its R&D spending is too (within the R&D ceiling).
     """
     n = len(block["sector"])
     if rows >= n:
@@ -354,7 +355,9 @@ def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generat
     take_all[by_niche[niche[by_niche] > 0]] = True  # firms outside manufacturing have no niche
     young = np.flatnonzero(2018.0 - block["founded"] <= YOUNG_YEARS)  # the unicorns' pool: large among the young
     take_all[young[np.argsort(-revenue[young], kind="stable")[:top]]] = True
-    keep, weight, factor = [np.flatnonzero(take_all)], [np.ones(int(take_all.sum()))], [np.ones(int(take_all.sum()))]
+    ones = np.ones(int(take_all.sum()))
+    keep, weight, factor, rd_factor = [np.flatnonzero(take_all)], [ones], [ones], [ones]
+    rd_spend = revenue * block["rd_rate"]
     rest = ~take_all
     room = rows - int(take_all.sum())
     for stratum in (rest & block["new_economy"], rest & ~block["new_economy"]):
@@ -366,13 +369,18 @@ def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generat
         w = members.size / size
         keep.append(sampled)
         weight.append(np.full(size, w))
-        factor.append(np.full(size, revenue[members].sum() / (w * revenue[sampled].sum())))
+        scale_revenue = revenue[members].sum() / (w * revenue[sampled].sum())
+        factor.append(np.full(size, scale_revenue))
+        # R&D intensity is heavy-tailed and highest in small firms: keep the stratum's R&D too.
+        rd_factor.append(np.full(size, rd_spend[members].sum() / (w * scale_revenue * rd_spend[sampled].sum())))
     rows_kept = np.concatenate(keep)
     kept = {key: np.asarray(values)[rows_kept] if np.ndim(values) else values for key, values in block.items()}
     kept["weight"] = np.concatenate(weight)
     scaling = np.concatenate(factor)
     for column in ("revenue", "revenue_1y", "revenue_2y", "cash", "debt", "assets"):
         kept[column] = kept[column] * scaling
+    rd = np.minimum(kept["rd_rate"] * np.concatenate(rd_factor), MAX_RD_RATE)
+    kept["rd_rate"], kept["rd_base"] = rd, rd.copy()
     kept["niche_market"] = _market(kept["revenue"], kept["niche_share"])
     return kept
 

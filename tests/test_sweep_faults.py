@@ -144,11 +144,13 @@ def test_killed_worker_then_the_same_command(tmp_path, reference):
 def test_killed_main_process_stops_its_workers(tmp_path, reference):
     folder = tmp_path / "sweep"
     process = start(folder)
-    children = workers(process.pid)
-    assert children
+    deadline = time.time() + 30  # a loaded machine starts the workers slowly
+    while not (children := workers(process.pid)):
+        assert time.time() < deadline and process.poll() is None, "no worker started"
+        time.sleep(0.1)
     process.kill()
     process.wait(timeout=30)
-    deadline = time.time() + 10
+    deadline = time.time() + 30
     while any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in children):
         assert time.time() < deadline, "workers still running after their sweep was killed"
         time.sleep(0.2)

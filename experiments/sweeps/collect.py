@@ -105,7 +105,10 @@ def check_one_kind(runs: list[Path], sweep_dir: Path) -> None:
     for run_dir in runs:
         if not (run_dir / COMPLETE).is_file():
             continue
-        run = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("run", {})
+        try:
+            run = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("run", {})
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            continue  # unreadable: the collector lists it as unfinished, with the reason
         kinds["scale"][f"{run.get('scale')}"] += 1
         kinds["experiment"][f"{run.get('experiment')}"] += 1
     for key, counts in kinds.items():
