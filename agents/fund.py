@@ -207,10 +207,17 @@ class ConversionFund(ShandongAgent):
         # The deal flow: firms of each industry that approach the fund, screened for eligibility.
         size = np.ceil(rules.pipeline_multiple * deals[sectors]).astype(int)
         pools = [self.pools[s] for s in sectors]
-        sizes = np.array([pool.size for pool in pools])
-        pick = (rng.random(size.sum()) * np.repeat(sizes, size)).astype(int)  # position in its industry's pool
+        # Every firm is as likely to apply as any other: a row by the firms it stands for.
+        cumulative = [np.cumsum(firms.weight[pool]) for pool in pools]
+        totals = np.array([c[-1] for c in cumulative])
+        point = rng.random(size.sum()) * np.repeat(totals, size)  # a point on its industry's firms
         ends = np.cumsum(size)
-        drawn = np.concatenate([pool[pick[end - n : end]] for pool, n, end in zip(pools, size, ends, strict=True)])
+        drawn = np.concatenate(
+            [
+                pool[np.searchsorted(c, point[end - n : end], side="right")]
+                for pool, c, n, end in zip(pools, cumulative, size, ends, strict=True)
+            ]
+        )
         ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.founded[drawn] <= year - 1.0)
         in_pipeline = np.zeros(firms.n, bool)  # a mask, not np.unique: ten times faster here
         in_pipeline[drawn[ok]] = True

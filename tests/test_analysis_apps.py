@@ -34,7 +34,8 @@ def app(name: str, folder: Path, *overrides: str, timeout: int = 900) -> subproc
 
 # --------------------------------------------------------------------------- calibration
 TRUE = {"calibration.fund.deployment_rate_before_reform": 0.09, "calibration.fund.co_investment": 3.0}
-RECOVERY_SCALE = 0.2  # the fund's deal flow is too granular at smaller scales to identify its pace
+# Full scale: growth firms are sampled below it, and the fund's deal flow is too granular there to identify its pace.
+RECOVERY_SCALE = 1.0
 MOMENTS = {
     "fund_idle_share_2019": ("fund_idle_share", "all", "2019Q1"),
     "fund_social_capital_2019": ("fund_social_capital", "all", "2019Q4"),
