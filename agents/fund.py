@@ -101,6 +101,7 @@ class ConversionFund(ShandongAgent):
         behaviour: The managers' screening and the co-investment they draw.
         pools: Rows of the firms of each industry that may approach the fund; entrants
             join through :meth:`admit`.
+        weight: Firms each row of the firm store stands for (fixed for a row's life).
         row_weight: Firms each row stands for, by industry.
         reference_revenue: Each industry's median firm revenue at the end of 2017 [bn yuan
             per year]: the scale of the fund's typical ticket, grown at trend.
@@ -113,6 +114,7 @@ class ConversionFund(ShandongAgent):
         model: mesa.Model,
         behaviour: FundBehaviour,
         pools: list[np.ndarray],
+        weight: np.ndarray,
         row_weight: np.ndarray,
         reference_revenue: np.ndarray,
         valuation_multiple: np.ndarray,
@@ -122,6 +124,8 @@ class ConversionFund(ShandongAgent):
         n_sectors = len(pools)
         self.behaviour = behaviour
         self.pools = pools
+        # Each pool's cumulative firm count, row by row: the pipeline draws firms, not rows.
+        self.pool_firms = [np.cumsum(weight[pool]) for pool in pools]
         self.row_weight = row_weight
         self.reference_revenue = reference_revenue
         self.valuation_multiple = valuation_multiple
@@ -163,11 +167,19 @@ class ConversionFund(ShandongAgent):
         """Money paid in and not yet invested [yuan]."""
         return self.ledger.total("idle")
 
-    def admit(self, rows: np.ndarray, counts: np.ndarray) -> None:
-        """Entrants join their industry's pool (``rows`` come industry by industry, ``counts`` of each)."""
+    def admit(self, rows: np.ndarray, counts: np.ndarray, weight: np.ndarray) -> None:
+        """Entrants join their industry's pool.
+
+        ``rows`` come industry by industry, ``counts`` of each, ``weight`` the firms each stands for.
+        """
         ends = np.cumsum(counts)
         for s in np.flatnonzero(counts):
-            self.pools[s] = np.concatenate([self.pools[s], rows[ends[s] - counts[s] : ends[s]]])
+            new = slice(ends[s] - counts[s], ends[s])
+            self.pools[s] = np.concatenate([self.pools[s], rows[new]])
+            # Summed on from the last count, as np.cumsum over the whole pool would.
+            self.pool_firms[s] = np.concatenate(
+                [self.pool_firms[s], np.cumsum(np.concatenate([self.pool_firms[s][-1:], weight[new]]))[1:]]
+            )
 
     # ------------------------------------------------------------------ the deal pipeline
     def expected_ticket(self, market_growth: np.ndarray) -> np.ndarray:
@@ -208,7 +220,7 @@ class ConversionFund(ShandongAgent):
         size = np.ceil(rules.pipeline_multiple * deals[sectors]).astype(int)
         pools = [self.pools[s] for s in sectors]
         # Every firm is as likely to apply as any other: a row by the firms it stands for.
-        cumulative = [np.cumsum(firms.weight[pool]) for pool in pools]
+        cumulative = [self.pool_firms[s] for s in sectors]
         totals = np.array([c[-1] for c in cumulative])
         point = rng.random(size.sum()) * np.repeat(totals, size)  # a point on its industry's firms
         ends = np.cumsum(size)

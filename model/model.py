@@ -144,6 +144,7 @@ class ShandongModel(mesa.Model):
             self,
             behaviour,
             rows_by_sector,
+            self.firms.weight,
             self.row_weight,
             self.median_revenue_2017,
             world.growth["valuation_multiple"],
@@ -321,7 +322,7 @@ class ShandongModel(mesa.Model):
             self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1),
         )  # fmt: skip
         rows = self.firms.append(int(counts.sum()), values)
-        self.fund.admit(rows, counts)
+        self.fund.admit(rows, counts, self.firms.weight[rows])
         self.accounts.firms_entered(self.firms.sector[rows], self.firms.city[rows], self.firms.weight[rows])
         self.firm_agents.extend(create_agents(self, GrowthFirm, rows.tolist()))
 
