@@ -50,7 +50,7 @@ class Markets:
         oc = world.overcapacity
         names = OVERCAPACITY_SECTORS
         self.n = len(names)
-        self.world = world
+        self.coal_share = oc["coal_share"]  # of each sector's fuel: what the coal price moves
         self.coal_generation_share = coal_generation_share
         self.coal, self.power = names.index("coal"), names.index("coal_power")
         middle = [i for i in range(self.n) if i not in (self.coal, self.power)]
@@ -144,7 +144,6 @@ class Markets:
         sector = plants.sector
         weighted = plants.weight * plants.capacity
         utilisation = np.zeros(plants.n)
-        coal_share = self.world.overcapacity["coal_share"]
         for stage in self.stages:
             if stage[0] == self.power:
                 twh = self.plant_electricity(plants, utilisation)
@@ -152,7 +151,7 @@ class Markets:
                 self.extra_demand[self.power] = gw * self.coal_generation_share
             if stage[0] != self.coal:
                 coal_ratio = self.price[self.coal] / self.price0[self.coal]
-                ctx.fuel_price = ctx.fuel_price0 * (1.0 + coal_share * (coal_ratio - 1.0))
+                ctx.fuel_price = ctx.fuel_price0 * (1.0 + self.coal_share * (coal_ratio - 1.0))
             rows = np.flatnonzero(self.stage_mask[stage[0]][sector] & plants.active)
             if rows.size == 0:
                 continue
