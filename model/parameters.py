@@ -15,6 +15,7 @@ that none is missing, and the README's table is generated from it.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -41,10 +42,15 @@ class Parameter:
     source: str
     range: str = ""
 
-    @property
+    @functools.cached_property
     def interval(self) -> Interval | None:
         """The declared range, or None."""
         return Interval.parse(self.range) if self.range else None
+
+    @functools.cached_property
+    def pattern(self) -> tuple[str, ...]:
+        """The key's parts (``*`` matches any one part)."""
+        return tuple(self.key.split("."))
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -53,8 +59,11 @@ class Parameter:
 
     def matches(self, path: str) -> bool:
         """Whether this row's key covers a dotted path."""
-        pattern = self.key.split(".")
-        parts = path.split(".")
+        return self.covers(tuple(path.split(".")))
+
+    def covers(self, parts: tuple[str, ...]) -> bool:
+        """Whether this row's key covers a path given as its parts."""
+        pattern = self.pattern
         return len(pattern) == len(parts) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=True))
 
 
@@ -100,7 +109,8 @@ def load_registry(path: Path = REGISTRY) -> list[Parameter]:
 
 def lookup(path: str, registry: list[Parameter] | None = None) -> Parameter | None:
     """The registry row covering a config path, or None."""
-    rows = [row for row in (registry or load_registry()) if row.matches(path)]
+    parts = tuple(path.split("."))
+    rows = [row for row in (registry or load_registry()) if row.covers(parts)]
     return max(rows, key=lambda row: row.specificity) if rows else None
 
 
