@@ -25,6 +25,7 @@ from model.indicators import Recorder
 from model.names import N_GROWTH as N_GR
 from model.names import N_OVERCAPACITY as N_OC
 from model.names import OVERCAPACITY_SECTORS
+from model.national import NationalPaths
 from model.view import ModelView
 
 RECORDED_QUARTERS = N_QUARTERS + 1  # 2017Q4 and the simulated quarters
@@ -53,7 +54,8 @@ class Accounts:
         self.coal_per_tce = float(econ.coal_per_tce)
         self.channel_capacity0: float | None = None  # steel capacity of the channel cities in 2017, at the first record
         quarters = np.arange(0, RECORDED_QUARTERS) / 4.0
-        self.roe_trend = (1.0 + scen.roe_va_growth) ** quarters
+        national = NationalPaths.from_scenario(scen)  # ones when the scenario has no national GDP path
+        self.roe_trend = national.gdp_level * (1.0 + scen.roe_va_growth) ** quarters
         roe_shock = np.ones(RECORDED_QUARTERS)
         for shock in scen.shocks.values():
             if "all" in shock.sectors:

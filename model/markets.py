@@ -2,9 +2,10 @@
 
 Shandong faces, for each sector, a demand curve
 ``D(P) = D0 * trend(t) * shock(t) * (P / Pref(t)) ** -elasticity`` where ``Pref`` is
-the national price path of the scenario. A large elasticity makes Shandong a price
-taker (steel, coal); a small one lets its own supply move the price (aluminium,
-cement, power). Plants supply ``capacity * utilisation(P / marginal cost)``; the
+the national price path of the scenario and ``trend`` the scenario's growth trend times
+the national output of the sector where the scenario has it (:mod:`model.national`). A
+large elasticity makes Shandong a price taker (steel, coal); a small one lets its own
+supply move the price (aluminium, cement, power). Plants supply ``capacity * utilisation(P / marginal cost)``; the
 price clears the market each quarter (Newton steps on log price).
 
 Markets clear in three stages (:meth:`Markets.clear_quarter`): coal first (its price
@@ -25,6 +26,7 @@ from agents.population import ColumnStore
 from model.arrays import band_index
 from model.calendar import N_QUARTERS, quarter_index, year_of
 from model.names import OVERCAPACITY_SECTORS, SECTORS
+from model.national import NationalPaths
 from model.world import World
 
 TWH_PER_KWH = 1e-9
@@ -69,7 +71,10 @@ class Markets:
         quarters = np.arange(N_QUARTERS + 1)
         self.trend = (1.0 + growth[:, None]) ** (quarters[None, :] / 4.0)
         self.trend[self.power] = (1.0 + scenario.power_demand_growth) ** (quarters / 4.0)
+        national = NationalPaths.from_scenario(scenario)
+        self.trend *= np.array([national.demand_index(s) for s in names])  # the nation's output, where given
         self.shock = np.ones((len(SECTORS), N_QUARTERS + 1))  # demand shocks, every sector [factor]
+        self.shock[len(names) :] *= national.cycle  # the ten industries move with the national cycle
         for shock in scenario.shocks.values():
             first, last = quarter_index(shock.start), quarter_index(shock.end)
             rows = [SECTORS.index(s) for s in shock.sectors if s != "all"] or list(range(len(SECTORS)))

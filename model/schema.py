@@ -262,6 +262,15 @@ class ShockConfig:
 
 
 @dataclass
+class NationalConfig:
+    """Sourced national paths (model/national.py); empty in the assumed scenarios."""
+
+    output_index: dict[str, list[float]] = field(default_factory=dict)  # by sector, 2017..2022 (2017 = 1)
+    gdp_growth: list[float] = field(default_factory=list)  # real y/y [%], 2017Q1..2022Q4
+    source: str = ""  # the data file the paths were taken from
+
+
+@dataclass
 class ScenarioConfig:
     """Exogenous paths and uncertain parameters."""
 
@@ -269,6 +278,7 @@ class ScenarioConfig:
     demand_growth: dict[str, float] = MISSING  # annual real growth of demand, by sector
     price_index: dict[str, list[float]] = MISSING  # national price, 2017..2022 (2017 = 1)
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
+    national: NationalConfig = field(default_factory=NationalConfig)
     roe_va_growth: float = MISSING  # rest of economy, annual real growth
     roe_labour_productivity_growth: float = MISSING
     roe_energy_intensity_change: float = MISSING  # annual relative change (rest of economy and growth firms)

@@ -21,6 +21,7 @@ from model.calibration import resolve
 from model.data import databook, resolve_data_dir
 from model.errors import ConfigError, one_of
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS, SECTORS, SELECTION_RULES, STANDARD_DIMENSIONS
+from model.national import GDP_QUARTERS
 from model.params import Params, as_params
 from model.range_checks import check_finite, check_population_size, check_ranges
 
@@ -227,6 +228,26 @@ def check_price_index(sc: DictConfig) -> None:
             _positive(value, f"scenario.price_index.{name}[{i}]")
     for name in OVERCAPACITY_SECTORS:
         _check(name in sc.price_index, "scenario.price_index", name, "a path per overcapacity sector")
+
+
+def check_national_paths(sc: DictConfig) -> None:
+    """National paths: output indices and GDP growth of the right lengths and signs.
+
+    Output indices by overcapacity sector: 6 positive values, 2017..2022; national GDP
+    growth by quarter: 24 values, 2017Q1..2022Q4, each above -100 %.
+    """
+    national = sc.national
+    for name, path in national.output_index.items():
+        key = f"scenario.national.output_index.{name}"
+        _known(name, OVERCAPACITY_SECTORS, key, "overcapacity sector")
+        _check(len(path) == 6, key, list(path), "6 values, 2017..2022")
+        for i, value in enumerate(path):
+            _positive(value, f"{key}[{i}]")
+    growth = list(national.gdp_growth)
+    key = "scenario.national.gdp_growth"
+    _check(len(growth) in (0, GDP_QUARTERS), key, growth, f"{GDP_QUARTERS} values (% y/y, 2017Q1..2022Q4), or none")
+    for i, value in enumerate(growth):
+        _check(value > -100.0, f"{key}[{i}]", value, "a growth rate above -100 %")
 
 
 def check_shocks(sc: DictConfig) -> None:
@@ -457,6 +478,7 @@ def validate(cfg: DictConfig) -> Params:
     check_fund_behaviour(calibration)
     check_demand_growth(cfg.scenario)
     check_price_index(cfg.scenario)
+    check_national_paths(cfg.scenario)
     check_shocks(cfg.scenario)
     check_surcharge_scale(cfg.policy_mix)
     check_instrument_starts(cfg.policy_mix)
