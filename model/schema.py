@@ -217,6 +217,12 @@ class RestOfEconomyConfig:
     gdp_growth_2017: float = MISSING  # year on year, for the first growth figure
     coal_per_tce: float = MISSING  # raw coal in a unit of standard coal
     coal_generation_share: float = MISSING  # share of extra power demand met by coal plants
+    # Trends of 2017-2019 the historical scenario takes (estimated: experiments.calibrate)
+    growth_vs_national: float = MISSING  # rest of the economy's real growth over national GDP's [per year]
+    new_economy_drift: float = MISSING  # rise of the rest of the economy's new-economy share [per year]
+    energy_intensity_change: float = MISSING  # relative change of energy per value added [per year]
+    coal_share_change: float = MISSING  # relative change of coal's share of energy [per year]
+    coal_power_vs_national: float = MISSING  # coal-fired power demand over national thermal generation [per year]
 
 
 @dataclass

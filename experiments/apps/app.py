@@ -54,6 +54,7 @@ class Moment:
     unit: str = MISSING
     relative_sd: float = MISSING  # the moment's standard deviation over its value (sets its weight)
     source: str = MISSING
+    change: str = ""  # "growth": the relative change from the same period a year earlier, not the level
 
 
 def register_schema(name: str, settings: type) -> None:
@@ -120,6 +121,40 @@ def check_parameters(cfg: DictConfig, where: str, parameters: Mapping[str, Estim
     for name, p in parameters.items():
         check(p.low < p.high, f"{where}.{name}.high", p.high, f"a bound above low={p.low}")
     check_keys(cfg, [p.key for p in parameters.values()], f"{where}.*.key")
+
+
+def check_moments(where: str, moments: Mapping[str, Any]) -> None:
+    """Fail before any run if a moment's weight, value, period or change is not usable.
+
+    Args:
+        where: The settings' key of the moments (``calibrate.moments``), for the messages.
+        moments: The moments (:class:`Moment` configs), by name.
+    """
+    for name, m in moments.items():
+        key = f"{where}.{name}"
+        check(m.relative_sd > 0, f"{key}.relative_sd", m.relative_sd, "a number > 0")
+        check(m.observed != 0, f"{key}.observed", m.observed, "a non-zero value")
+        check(_period_ok(str(m.period)), f"{key}.period", m.period, "a year 2017-2022 or a quarter 2017Q4-2022Q4")
+        check(m.change in ("", "growth"), f"{key}.change", m.change, "'' (a level) or 'growth'")
+        if m.change == "growth":
+            earlier = f"{int(str(m.period)[:4]) - 1}{str(m.period)[4:]}"
+            check(
+                _period_ok(earlier),
+                f"{key}.period",
+                m.period,
+                "a period a year after one in the run (2018 on; quarters from 2018Q4)",
+            )
+
+
+def _period_ok(period: str) -> bool:
+    from model.calendar import N_QUARTERS, quarter_index
+
+    try:
+        if "Q" in period:
+            return 0 <= quarter_index(period) <= N_QUARTERS
+        return 2017 <= int(period) <= 2022
+    except (ValueError, KeyError, ConfigError):
+        return False
 
 
 def app_dir() -> Path:

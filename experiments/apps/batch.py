@@ -210,6 +210,26 @@ def read_values(run_dir: Path, wanted: Sequence[tuple[str, str, str]]) -> np.nda
     return np.array(values)
 
 
+def year_before(period: str) -> str:
+    """The same period a year earlier: ``2019`` -> ``2018``, ``2019Q2`` -> ``2018Q2``."""
+    return f"{int(period[:4]) - 1}{period[4:]}"
+
+
+def read_moments(run_dir: Path, moments: Sequence[DictConfig]) -> np.ndarray:
+    """A finished run's moments (:class:`experiments.apps.app.Moment` configs).
+
+    Each is a level, or with ``change: growth`` its relative change from the same period a
+    year earlier (see :func:`read_values` for periods).
+    """
+    levels = [(m.indicator, m.sector, str(m.period)) for m in moments]
+    growth = np.array([m.get("change", "") == "growth" for m in moments], dtype=bool)
+    earlier = [(m.indicator, m.sector, year_before(str(m.period))) for m, g in zip(moments, growth, strict=True) if g]
+    values = read_values(run_dir, levels + earlier)
+    result = values[: len(levels)].copy()
+    result[growth] = result[growth] / values[len(levels) :] - 1.0
+    return result
+
+
 def app_overrides(prefix: str) -> list[str]:
     """The app's task overrides that apply to its runs (its own ``<prefix>.*`` settings left out)."""
     task = HydraConfig.get().overrides.task

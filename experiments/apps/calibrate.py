@@ -38,7 +38,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.apps import app
 from experiments.apps.app import EstimatedParameter, Moment
-from experiments.apps.batch import Batch, RunResult, read_values
+from experiments.apps.batch import Batch, RunResult, read_moments
 
 CALIBRATION_DIR = app.CONF_DIR / "calibration"
 
@@ -75,11 +75,7 @@ def check_settings(cfg: DictConfig) -> None:
     app.check(len(parameters) > 0, "calibrate.parameters", "{}", "at least one parameter")
     app.check(len(moments) >= len(parameters), "calibrate.match", len(moments), "at least one moment per parameter")
     app.check_parameters(cfg, "calibrate.parameters", {name: s.parameters[name] for name in parameters})
-    for name in moments:
-        m = s.moments[name]
-        app.check(m.relative_sd > 0, f"calibrate.moments.{name}.relative_sd", m.relative_sd, "a number > 0")
-        app.check(m.observed != 0, f"calibrate.moments.{name}.observed", m.observed, "a non-zero value")
-        app.check(_period_ok(m.period), f"calibrate.moments.{name}.period", m.period, "a year 2018-2022 or a quarter")
+    app.check_moments("calibrate.moments", {name: s.moments[name] for name in moments})
     app.check(s.seeds >= 1, "calibrate.seeds", s.seeds, "an integer >= 1")
     app.check(s.popsize >= 2, "calibrate.popsize", s.popsize, "an integer >= 2")
     app.check(s.maxiter >= 1, "calibrate.maxiter", s.maxiter, "an integer >= 1")
@@ -89,18 +85,6 @@ def check_settings(cfg: DictConfig) -> None:
 def selected(settings: DictConfig) -> tuple[list[str], list[str]]:
     """Names of the parameters estimated and the moments matched."""
     return list(settings.estimate or settings.parameters), list(settings.match or settings.moments)
-
-
-def _period_ok(period: str) -> bool:
-    from model.calendar import quarter_index
-
-    try:
-        if "Q" in period:
-            quarter_index(period)
-            return True
-        return 2017 <= int(period) <= 2022
-    except (ValueError, KeyError):
-        return False
 
 
 class MomentFit:
@@ -115,8 +99,8 @@ class MomentFit:
         self.batch = batch
         self.names, self.moment_names = selected(settings)
         self.keys = [settings.parameters[n].key for n in self.names]
-        moments = [settings.moments[n] for n in self.moment_names]
-        self.wanted = [(m.indicator, m.sector, str(m.period)) for m in moments]
+        self.moments = [settings.moments[n] for n in self.moment_names]
+        moments = self.moments
         self.observed = np.array([float(m.observed) for m in moments])
         self.sd = np.abs(self.observed) * np.array([float(m.relative_sd) for m in moments])
         self.seeds = list(range(int(settings.seeds)))
@@ -136,10 +120,11 @@ class MomentFit:
         return [self.cache[tuple(t)] for t in thetas]
 
     def _moments(self, runs: list[RunResult]) -> tuple[np.ndarray, np.ndarray]:
-        values = np.array([read_values(r.run_dir, self.wanted) for r in runs if r.ok])
+        values = np.array([read_moments(r.run_dir, self.moments) for r in runs if r.ok])
+        n = len(self.moments)
         if len(values) < len(runs):  # a failed run: the point cannot be scored
-            return np.full(len(self.wanted), np.nan), np.full(len(self.wanted), np.nan)
-        spread = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(len(self.wanted))
+            return np.full(n, np.nan), np.full(n, np.nan)
+        spread = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(n)
         return values.mean(axis=0), spread
 
     def objective(self, mean: np.ndarray) -> float:

@@ -35,7 +35,7 @@ from omegaconf import DictConfig
 
 from experiments.apps import app
 from experiments.apps.app import Moment
-from experiments.apps.batch import Batch, RunResult, read_values
+from experiments.apps.batch import Batch, RunResult, read_moments
 
 
 @dataclass
@@ -62,6 +62,7 @@ def check_settings(cfg: DictConfig) -> None:
     app.check(s.max_tail_index > 0, "validate.max_tail_index", s.max_tail_index, "a number > 0")
     app.check(0 < s.min_top1_share < 1, "validate.min_top1_share", s.min_top1_share, "a fraction in (0, 1)")
     app.check(len(s.observations) > 0, "validate.observations", "{}", "at least one observation")
+    app.check_moments("validate.observations", s.observations)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -174,8 +175,7 @@ def compare(observations: DictConfig, runs: list[RunResult], band: float, target
     import pandas as pd
 
     names = list(observations)
-    wanted = [(observations[n].indicator, observations[n].sector, str(observations[n].period)) for n in names]
-    values = np.array([read_values(r.run_dir, wanted) for r in runs if r.ok])
+    values = np.array([read_moments(r.run_dir, [observations[n] for n in names]) for r in runs if r.ok])
     low, high = np.quantile(values, [(1 - band) / 2, (1 + band) / 2], axis=0)
     observed = np.array([float(observations[n].observed) for n in names])
     mean = values.mean(axis=0)
