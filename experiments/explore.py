@@ -50,7 +50,7 @@ class ExplorerModel(ShandongModel):
         seed: int = 0,
         scale: float = SCALE,
         policy_mix: str = "as_enacted",
-        scenario: str = "baseline",
+        scenario: str = "historical",
         fund_size: float = 600.0,
         standards_pace: float = 1.0,
         surcharge_scale: float = 1.0,
@@ -69,7 +69,7 @@ def model_params() -> dict[str, Any]:
     return {
         "policy_mix": {"type": "Select", "value": "as_enacted", "values": options_of("policy_mix"),
                        "label": "Policy mix"},
-        "scenario": {"type": "Select", "value": "baseline", "values": options_of("scenario"), "label": "Scenario"},
+        "scenario": {"type": "Select", "value": "historical", "values": options_of("scenario"), "label": "Scenario"},
         "fund_size": {"type": "SliderFloat", "value": 600.0, "min": 300.0, "max": 1200.0, "step": 50.0,
                       "label": "Fund size [bn yuan]"},
         "standards_pace": {"type": "SliderFloat", "value": 1.0, "min": 0.5, "max": 2.0, "step": 0.1,

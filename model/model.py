@@ -97,7 +97,7 @@ class ShandongModel(mesa.Model):
         seed: int | None = None,
         scale: float = 1.0,
         policy_mix: str = "as_enacted",
-        scenario: str = "baseline",
+        scenario: str = "historical",
         calibration: str = "shandong_2017_msm",
         targets: str = "shandong_2022",
         config: DictConfig | None = None,

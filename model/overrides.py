@@ -35,7 +35,7 @@ from model.schema import CONF_DIR
 GROUPS = ("calibration", "scenario", "policy_mix", "targets")
 DEFAULTS = {
     "calibration": "shandong_2017_msm",
-    "scenario": "baseline",
+    "scenario": "historical",
     "policy_mix": "as_enacted",
     "targets": "shandong_2022",
 }

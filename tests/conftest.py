@@ -17,7 +17,7 @@ SMALL = 0.05  # scale of the runs most tests use: about 2,000 firms
 
 
 @functools.lru_cache(maxsize=32)
-def _run(policy_mix: str, seed: int, scale: float, scenario: str = "baseline") -> tuple[ShandongModel, pd.DataFrame]:
+def _run(policy_mix: str, seed: int, scale: float, scenario: str = "historical") -> tuple[ShandongModel, pd.DataFrame]:
     model = ShandongModel(seed=seed, scale=scale, policy_mix=policy_mix, scenario=scenario)
     model.run()
     return model, model.timeseries()
@@ -27,7 +27,7 @@ def _run(policy_mix: str, seed: int, scale: float, scenario: str = "baseline") -
 def run():
     """``run(policy_mix, seed=0, scale=SMALL)`` -> (finished model, tidy time series), cached."""
 
-    def get(policy_mix: str, seed: int = 0, scale: float = SMALL, scenario: str = "baseline"):
+    def get(policy_mix: str, seed: int = 0, scale: float = SMALL, scenario: str = "historical"):
         return _run(policy_mix, seed, scale, scenario)
 
     return get

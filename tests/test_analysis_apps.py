@@ -172,9 +172,9 @@ def validated(tmp_path_factory):
 def test_validation_end_to_end(validated):
     folder, result = validated["basic"]
     table = pd.read_csv(folder / "validation.csv")
-    observations = OmegaConf.load(PROJECT_ROOT / "conf" / "observations" / "shandong_2018_2019.yaml")
+    observations = OmegaConf.load(PROJECT_ROOT / "conf" / "observations" / "shandong_2017_2019.yaml")
     assert set(observations) <= set(table["observation"])
-    assert "fund_subscribed_2019" in set(table["observation"])  # not targeted by the calibration
+    assert "fund_subscribed_2019" in set(table["observation"])
     assert np.isfinite(table[["observed", "simulated_mean", "band_low", "band_high", "error"]]).all().all()
     assert (table["band_low"] <= table["band_high"]).all()
     steel = table.set_index("observation").loc["steel_output_2018"]

@@ -39,7 +39,7 @@ def build(
     policy_mix: str = "as_enacted",
     seed: int = 0,
     scale: float = 0.2,
-    scenario: str = "baseline",
+    scenario: str = "historical",
     quarter: str = "2018Q1",
 ) -> Paused:
     """A model run to the end of ``quarter``, with the plants' state at that quarter's decisions.
