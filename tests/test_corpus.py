@@ -63,7 +63,10 @@ TABLE_CASES = {
     "inf wage": (["+calibration.overcapacity.steel.wage=inf"], "wage=inf"),
     "inf demand growth": (["scenario.demand_growth.steel=inf"], "scenario.demand_growth.steel=inf"),
     "demand collapse": (["scenario.demand_growth.coal=-3"], "scenario.demand_growth.coal=-3"),
-    "inf shock": (["scenario.shocks.covid_2020q1.size=inf"], "scenario.shocks.covid_2020q1.size=inf"),
+    "inf shock": (
+        ["scenario=baseline", "scenario.shocks.covid_2020q1.size=inf"],
+        "scenario.shocks.covid_2020q1.size=inf",
+    ),
     "unknown shock": (["scenario.shocks.covid.size=-0.1"], "scenario.shocks.covid.size='-0.1'"),
     "inf target": (["targets.entries.new_economy_share.value=inf"], "value=inf"),
     "inf schedule": ([f"{STD}.rules.cement_clinker_lines.schedule={{2021Q4:inf}}"], "2021Q4=inf"),
@@ -153,7 +156,7 @@ def test_override_mistake(monkeypatch, case):
 
 # ----------------------------------------------------------------------------- YAML files in conf/
 YAML_EDITS = {  # file under conf/, text written into it, fragment
-    "tab in a scenario": ("scenario/baseline.yaml", "name: baseline\n\tdemand_growth: {}\n", "spaces, not tabs"),
+    "tab in a scenario": ("scenario/historical.yaml", "name: historical\n\tdemand_growth: {}\n", "spaces, not tabs"),
     "tab in an instrument": ("instrument/standards.yaml", "pace: 1.0\n\t\tgrace_quarters: 2\n", "spaces, not tabs"),
     "duplicate key in a mix": (
         "policy_mix/as_enacted.yaml",
@@ -165,7 +168,7 @@ YAML_EDITS = {  # file under conf/, text written into it, fragment
         "name: t\nentries: {}\nentries: {}\n",
         "each key once in a mapping",
     ),
-    "unclosed list": ("scenario/baseline.yaml", "name: [baseline\n", "valid YAML"),
+    "unclosed list": ("scenario/historical.yaml", "name: [historical\n", "valid YAML"),
     "unclosed mapping": ("instrument/conversion_fund.yaml", "guide_fund: {40\n", "valid YAML"),
     "colon in a value": ("config.yaml", "seed: : 0\n", "valid YAML"),
     "bad indentation": ("calibration/shandong_2017_msm.yaml", "a:\n  b: 1\n c: 2\n", "valid YAML"),

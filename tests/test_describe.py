@@ -38,7 +38,7 @@ def swept(tmp_path_factory):
 def test_a_runs_files_keep_what_produced_them(swept):
     run_dir = swept / "policy_mix=fund_only,scale=0.01" / "seed=1"
     meta = describe.file_metadata(run_dir / "timeseries.parquet")
-    assert (meta["seed"], meta["policy_mix"], meta["scenario"], meta["scale"]) == (1, "fund_only", "baseline", 0.01)
+    assert (meta["seed"], meta["policy_mix"], meta["scenario"], meta["scale"]) == (1, "fund_only", "historical", 0.01)
     assert {"git_commit", "uncommitted_changes"} <= set(meta["code_version"])
     ts = pd.read_parquet(run_dir / "timeseries.parquet")
     for column in ("indicator", "sector", "city", "unit"):

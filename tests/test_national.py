@@ -52,7 +52,7 @@ def build(**national):
             overrides.update({f"+scenario.national.{key}.{name}": path for name, path in value.items()})
         else:
             overrides[f"scenario.national.{key}"] = value
-    return ShandongModel(seed=0, scale=SCALE, overrides=overrides)
+    return ShandongModel(seed=0, scale=SCALE, scenario="baseline", overrides=overrides)  # no national paths
 
 
 def test_markets_follow_the_national_output_of_their_sector():
@@ -85,3 +85,25 @@ def test_bad_national_paths_get_one_line():
         build(output_index={"cement": [1.0] * 6})
     with pytest.raises(ConfigError, match=r"scenario.national.output_index.coal\[3\]"):
         build(output_index={"coal": [1.0, 1.0, 1.0, 0.0, 1.0, 1.0]})
+
+
+def test_historical_scenario_and_paths_csv_match_the_national_series(tmp_path):
+    from experiments import national_paths
+
+    assert national_paths.main(["--check"]) == 0
+    rows = national_paths.build(national_paths.read_series())
+    changed = tmp_path / "historical.yaml"
+    text = national_paths.HISTORICAL.read_text(encoding="utf-8")
+    changed.write_text(text.replace("- 6.4    # 2018Q4", "- 6.5    # 2018Q4"), encoding="utf-8")
+    assert national_paths.mismatches(rows, changed) == ["national.gdp_growth"]
+
+
+def test_every_path_row_names_series_rows_that_exist():
+    from experiments import national_paths
+
+    series = national_paths.read_series()
+    for row in national_paths.build(series):
+        for ref in row["series_rows"].split():
+            key, period = ref.split("@")
+            assert (key, period) in series, ref
+        assert row["series_rows"] or row["rule"].startswith(("base year", "held"))

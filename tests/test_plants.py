@@ -1,5 +1,7 @@
 """Plant rules worked by hand or by direction: power demand, classes, upgrades, inspections."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -33,15 +35,17 @@ def test_more_electricity_used_by_other_plants_raises_coal_power_output():
     power = more.world.overcapacity_index("coal_power")
     rows = np.flatnonzero(more.plants.sector == steel)
     more.plants.set_rows("capacity", rows, more.plants.capacity[rows] * 1.3)  # more steel, more kWh
-    base.step()
-    more.step()
-    extra_twh = more.markets.plant_electricity(more.plants, more.plants.utilisation) - base.markets.plant_electricity(
-        base.plants, base.plants.utilisation
+    # The clearing of the first quarter on its own: the utilisation it used, before plants decide.
+    used = [m.markets.clear_quarter(m.plants, copy.copy(m.plant_ctx), 1) for m in (base, more)]
+    extra_twh = more.markets.plant_electricity(more.plants, used[1]) - base.markets.plant_electricity(
+        base.plants, used[0]
     )
     assert extra_twh > 1.0, "the bigger steel industry should use several TWh more"
     # Hand-worked: the extra demand is the coal share of the extra TWh over 8.76 TWh per GW-year.
     expected_gw = extra_twh / 8.76 * more.markets.coal_generation_share
     assert more.markets.extra_demand[power] - base.markets.extra_demand[power] == pytest.approx(expected_gw, rel=1e-9)
+    base.step()
+    more.step()
     gained = more.indicator("output", "coal_power") - base.indicator("output", "coal_power")
     assert gained > 0.1 * expected_gw, "coal-power output should rise with the demand it serves"
     assert gained <= expected_gw + 1e-9

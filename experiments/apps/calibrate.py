@@ -159,13 +159,17 @@ class MomentFit:
 def standard_errors(jacobian: np.ndarray, sd: np.ndarray, seeds: int) -> np.ndarray:
     """MSM standard errors with the weight diag(1 / sd^2): sqrt(diag((1 + 1/S) (G'WG)^-1)).
 
-    NaN for a parameter the moments do not identify (a singular G'WG).
+    A parameter no moment responds to (a zero column of G) is not identified: its standard
+    error is NaN, and the others' are conditional on it at its estimate. NaN for every
+    parameter when the rest are not identified either (a singular G'WG).
     """
     weighted = jacobian / sd[:, None]
-    information = weighted.T @ weighted
-    if not np.all(np.isfinite(information)) or np.linalg.matrix_rank(information) < information.shape[0]:
-        return np.full(information.shape[0], np.nan)
-    return np.sqrt(np.diag(np.linalg.inv(information)) * (1.0 + 1.0 / seeds))
+    se = np.full(weighted.shape[1], np.nan)
+    moving = np.flatnonzero(np.isfinite(weighted).all(axis=0) & (np.abs(weighted).max(axis=0) > 0))
+    information = weighted[:, moving].T @ weighted[:, moving]
+    if moving.size and np.linalg.matrix_rank(information) == moving.size:
+        se[moving] = np.sqrt(np.diag(np.linalg.inv(information)) * (1.0 + 1.0 / seeds))
+    return se
 
 
 def estimate(cfg: DictConfig, batch: Batch) -> dict[str, Any]:
