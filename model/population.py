@@ -15,21 +15,33 @@ indicator, stay at full-scale values.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from agents.growth_firms import FIRM_SCHEMA, MAX_RD_RATE
 from agents.plants import PLANT_SCHEMA, PlantContext
 from agents.population import ColumnStore
+from model import recognition
 from model.arrays import weighted_median
+from model.calendar import N_QUARTERS
 from model.config import Params
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
 from model.world import World
 
 MIN_FIRM_ROWS = 20  # per growth sector
 # Share of each industry's firms kept one row per firm below full scale, by revenue and by
-# niche share; assumption: the top 2 % hold the unicorn and champion candidates (range 1-5 %).
+# niche share; assumption: the top 2 % hold the champion candidates (range 1-5 %).
 TAKE_ALL_SHARE = 0.02
 YOUNG_YEARS = 10.0  # age of the young firms among which the largest are kept [years]: the unicorn age limit
+# Firms that may be recognised a gazelle or a unicorn by 2022 are kept one row per firm too
+# (:func:`title_candidates`); each of the two candidate strata takes at most this multiple of
+# the industry's sampled rows (the likeliest candidates first), which bounds the rows at small scales.
+CANDIDATE_ROWS = 2.0
+# Growth a unicorn candidate would need to reach the valuation, in standard deviations of its
+# cumulated idiosyncratic growth above trend; assumption: the unicorns of eight full-scale
+# seeds needed at most 3.3.
+UNICORN_REACH_SD = 3.5
 ENTRANT_ROOM = 0.25  # spare rows allocated for entrants, as a share of the initial firms
 RD_SIZE_SLOPE = 0.5  # fall of log R&D intensity per standard deviation of log size
 
@@ -237,8 +249,8 @@ def build_firms(
     scale: float,
     rng: np.random.Generator,
     sample_rng: np.random.Generator,
-) -> ColumnStore:
-    """Firms of the ten strong industries (recognition flags are set by the model).
+) -> tuple[ColumnStore, dict[str, float]]:
+    """Firms of the ten strong industries, and the take-up of the provincial titles (flags are set by the model).
 
     Each industry's firms are drawn in full; below full scale they are then sampled by
     strata (:func:`_sample_rows`), so that the rare large firms and niche leaders, on
@@ -252,7 +264,7 @@ def build_firms(
         rng: The population stream.
         sample_rng: The stream that picks the sampled rows (unused at full scale).
     """
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     for i, name in enumerate(GROWTH_SECTORS):
         sector = cal.growth[name]
         n = int(sector.firms)
@@ -299,7 +311,8 @@ def build_firms(
         flagged = order[: int(np.searchsorted(cum, sector.new_economy_share, side="left"))]
         new_economy = np.zeros(n, bool)
         new_economy[flagged] = True
-        block = {
+        first = sum(len(b["sector"]) for b in blocks)
+        block: dict[str, Any] = {
             "sector": np.full(n, i),
             "city": city,
             "weight": np.full(n, weight),
@@ -322,27 +335,76 @@ def build_firms(
             "revenue_1y": revenue_1y,
             "revenue_2y": revenue_2y,
             "exit_quarter": np.full(n, -1),
+            "draw_slot": np.arange(first, first + n),
         }
-        blocks.append(_sample_rows(block, rows_for(n, scale, MIN_FIRM_ROWS), sample_rng))
+        blocks.append(block)
+    population = {key: np.concatenate([b[key] for b in blocks]) for key in recognition.COLUMNS_2017}
+    take_up = recognition.take_up(population, cal.initial_counts, cal.recognition, 2018.0)
+    if scale < 1.0:
+        multiple = world.growth["valuation_multiple"]
+        for i, name in enumerate(GROWTH_SECTORS):
+            n = len(blocks[i]["sector"])
+            rows = rows_for(n, scale, MIN_FIRM_ROWS)
+            likely = title_candidates(
+                blocks[i], take_up["gazelle"], cal, scenario.demand_growth[name], float(multiple[i]), name
+            )
+            blocks[i] = _sample_rows(blocks[i], rows, likely, sample_rng)
     total = sum(len(b["sector"]) for b in blocks)
     store = ColumnStore(FIRM_SCHEMA, int(total * (1 + ENTRANT_ROOM)) + 16)
     for block in blocks:
         store.append(len(block["sector"]), block)
-    return store
+    return store, take_up
 
 
-def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Keep ``rows`` of an industry's firms, sampled by strata; every firm in ``block`` has weight 1.
+def title_candidates(
+    block: dict[str, np.ndarray], gazelle_take_up: float, cal: Params, trend: float, multiple: float, name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """An industry's firms that may be recognised a gazelle or a unicorn by 2022, each with its priority.
 
-    The take-all stratum, one row per firm, holds the largest firms, the niche leaders and
-    the largest young firms (the top :data:`TAKE_ALL_SHARE` by revenue, by niche share and
-    by revenue among firms of at most :data:`YOUNG_YEARS`, at most a quarter of the rows
-    each): thinning the tail would make the unicorn and champion counts, a few dozen
-    firms at most, move in steps of the row weight. The other firms are sampled at random
-    within two strata, new economy or not, in proportion to their numbers; each stratum's
-    revenue-based stocks are rescaled so that its revenue total is unchanged, so that the
-    industry's value added and its new-economy part are those of the full population, and
-    its R&D intensities so that its R&D spending is too (within the R&D ceiling).
+    * Gazelle candidates apply for the title (their ``application`` draw is below the
+      take-up) and have an R&D intensity that one fund investment (``fund_rd_uplift``)
+      lifts to the lower of the gazelle R&D thresholds; priority: R&D intensity.
+    * Unicorn candidates are young enough at some review of 2018-2022 and would reach
+      the unicorn valuation there (with the largest growth premium) at a growth of at
+      most :data:`UNICORN_REACH_SD` standard deviations of their cumulated idiosyncratic
+      growth above the industry's trend; priority: the fewest standard deviations.
+
+    Returns:
+        Two (mask, priority) pairs' parts: the candidate masks stacked (gazelle, unicorn)
+        and their priorities (higher first), shape (2, firms).
+    """
+    rules, sector = cal.recognition, cal.growth[name]
+    uplift = 1.0 + float(cal.behaviour.fund_rd_uplift)
+    lowest_rd = min(float(rules.gazelle.rd_rate_large), float(rules.gazelle.rd_rate_small))
+    gazelle = (block["application"] < gazelle_take_up) & (block["rd_rate"] * uplift >= lowest_rd)
+    age = 2018.0 - block["founded"]
+    needed = float(rules.unicorn.valuation) / (multiple * np.exp(recognition.MAX_PREMIUM))
+    reach = np.full(age.size, np.inf)  # standard deviations of growth needed, at the easiest review
+    for years in range(1, N_QUARTERS // 4 + 1):
+        sd = np.log(needed / block["revenue"]) - years * trend
+        sd = sd / (float(sector.growth_sigma) * np.sqrt(years))
+        reach = np.where(age + years <= rules.unicorn.max_age_years, np.minimum(reach, sd), reach)
+    unicorn = reach <= UNICORN_REACH_SD
+    return np.stack([gazelle, unicorn]), np.stack([block["rd_rate"], -reach])
+
+
+def _sample_rows(
+    block: dict[str, np.ndarray], rows: int, candidates: tuple[np.ndarray, np.ndarray], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Keep an industry's firms sampled by strata, ``rows`` of them outside the take-all stratum.
+
+    Every firm in ``block`` has weight 1. The take-all stratum, one row per firm, holds the
+    largest firms, the niche leaders and the largest young firms (the top
+    :data:`TAKE_ALL_SHARE` by revenue, by niche share and by revenue among firms of at most
+    :data:`YOUNG_YEARS`, at most a quarter of ``rows`` each) and the gazelle and unicorn
+    candidates (:func:`title_candidates`, at most :data:`CANDIDATE_ROWS` times ``rows``
+    each, by priority): thinning them would make the title counts, a few dozen to a few
+    hundred firms, move in steps of the row weight. The other firms are sampled at random,
+    ``rows`` of them, within two strata, new economy or not, in proportion to their numbers;
+    each stratum's revenue-based stocks are rescaled so that its revenue total is
+    unchanged, so that the industry's value added and its new-economy part are those of
+    the full population, and its R&D intensities so that its R&D spending is too (within
+    the R&D ceiling).
     """
     n = len(block["sector"])
     if rows >= n:
@@ -355,11 +417,15 @@ def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generat
     take_all[by_niche[niche[by_niche] > 0]] = True  # firms outside manufacturing have no niche
     young = np.flatnonzero(2018.0 - block["founded"] <= YOUNG_YEARS)  # the unicorns' pool: large among the young
     take_all[young[np.argsort(-revenue[young], kind="stable")[:top]]] = True
+    most = int(CANDIDATE_ROWS * rows)
+    for mask, priority in zip(*candidates, strict=True):
+        members = np.flatnonzero(mask)
+        take_all[members[np.argsort(-priority[members], kind="stable")[:most]]] = True
     ones = np.ones(int(take_all.sum()))
     keep, weight, factor, rd_factor = [np.flatnonzero(take_all)], [ones], [ones], [ones]
     rd_spend = revenue * block["rd_rate"]
     rest = ~take_all
-    room = rows - int(take_all.sum())
+    room = min(rows, int(rest.sum()))
     for stratum in (rest & block["new_economy"], rest & ~block["new_economy"]):
         members = np.flatnonzero(stratum)
         if members.size == 0:
