@@ -52,6 +52,7 @@ from model.names import GROWTH_SECTORS, N_OVERCAPACITY, OVERCAPACITY_SECTORS
 from model.overrides import configure
 from model.recognition import TitleReview
 from model.rng import Streams
+from model.sampling import DrawSlots
 from model.tallies import Tallies
 from model.targets import scorecard
 from model.world import World
@@ -126,7 +127,7 @@ class ShandongModel(mesa.Model):
         self.plants = population.build_plants(world, cal, pop_rng)
         sample_rng = self.streams.get("population_sample")
         self.firms, take_up = population.build_firms(world, cal, scen, self.scale, pop_rng, sample_rng)
-        self.draw_slots = int(self.firms.draw_slot.max()) + 1  # slots taken: the drawn population's
+        self.draw_slots = DrawSlots(self.firms)  # each row's per-quarter draws: its firm's
         with collector_paused():  # tens of thousands of agents and no garbage among them
             self.plant_agents: list[Plant | None] = [*create_agents(self, Plant, range(self.plants.n))]
             self.firm_agents: list[GrowthFirm | None] = [*create_agents(self, GrowthFirm, range(self.firms.n))]
@@ -284,10 +285,8 @@ class ShandongModel(mesa.Model):
         deal = self.fund.invest_in_pipeline(q, firms, self.year, self.growth.market_growth[q], rng)
         if deal is None:
             return
-        if firms.n > len(self.firm_agents):  # rows split off for the firms the fund took (below full scale)
-            new = np.arange(len(self.firm_agents), firms.n)
-            firms.set_rows("draw_slot", new, self.take_draw_slots(new.size))
-            self.firm_agents.extend(create_agents(self, GrowthFirm, new.tolist()))
+        if firms.n > (known := len(self.firm_agents)):  # rows split off for the firms the fund took (scale < 1)
+            self.firm_agents.extend(create_agents(self, GrowthFirm, self.draw_slots.assign(firms, known)))
         weight = firms.weight[deal.rows]
         equity, co_equity = deal.fund / weight / YUAN_PER_BN, deal.co_investment / weight / YUAN_PER_BN
         pre_money = self.world.growth["valuation_multiple"][deal.sectors] * firms.revenue[deal.rows]
@@ -301,10 +300,8 @@ class ShandongModel(mesa.Model):
         ctx.labour_productivity = self.world.growth["labour_productivity"] * self.growth.labour_productivity[q]
         ctx.rd_drift = self.growth.rd_drift
         ctx.year_end = q % 4 == 0
-        uniform = self.streams.get("growth_shock", q).random(self.draw_slots)
-        event = self.streams.get("growth_event", q).random(self.draw_slots)
-        if self.draw_slots != firms.n:  # below full scale: each row takes its firm's draws
-            uniform, event = uniform[firms.draw_slot], event[firms.draw_slot]
+        uniform = self.draw_slots.draws(self.streams.get("growth_shock", q), firms)
+        event = self.draw_slots.draws(self.streams.get("growth_event", q), firms)
         GrowthFirm.decide_investment(firms, ctx, uniform, event)
         bankrupt = GrowthFirm.settle(firms, ctx)
         reason = GrowthFirm.decide_exit(firms, ctx, bankrupt, event)
@@ -328,16 +325,11 @@ class ShandongModel(mesa.Model):
             self.world, self.params.calibration, counts, self.median_revenue_2017 * market_growth, market_growth,
             self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1),
         )  # fmt: skip
-        values["draw_slot"] = self.take_draw_slots(int(counts.sum()))
+        values["draw_slot"] = self.draw_slots.take(int(counts.sum()))
         rows = self.firms.append(int(counts.sum()), values)
         self.fund.admit(rows, counts, self.firms.weight[rows])
         self.accounts.firms_entered(self.firms.sector[rows], self.firms.city[rows], self.firms.weight[rows])
         self.firm_agents.extend(create_agents(self, GrowthFirm, rows.tolist()))
-
-    def take_draw_slots(self, count: int) -> np.ndarray:
-        """Draw slots for ``count`` new rows, after those taken (at full scale: their row numbers)."""
-        self.draw_slots += count
-        return np.arange(self.draw_slots - count, self.draw_slots)
 
     def recognise(self) -> None:
         """The annual review of titles (fourth quarters), and the new counts."""
