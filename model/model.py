@@ -316,14 +316,14 @@ class ShandongModel(mesa.Model):
         beh = self.params.calibration.behaviour
         recent_fund = self.fund.flow[max(q - 3, 0) : q + 1].sum(axis=0)  # the last four quarters [bn yuan]
         fund_pull = 1.0 + beh.entry_fund_elasticity * recent_fund / np.maximum(self.accounts.firm_va_by_sector, 1e-9)
-        expected = beh.entry_rate / 4.0 * self.accounts.firms_by_sector * fund_pull / self.row_weight
+        expected = beh.entry_rate / 4.0 * self.accounts.firms_by_sector * fund_pull  # firms, at every scale
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
         market_growth = self.growth.market_growth[q]
-        values = population.entrants(
+        values, counts = population.entrants(
             self.world, self.params.calibration, counts, self.median_revenue_2017 * market_growth, market_growth,
-            self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1),
+            self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1), self.titles.take_up,
         )  # fmt: skip
         values["draw_slot"] = self.draw_slots.take(int(counts.sum()))
         rows = self.firms.append(int(counts.sum()), values)

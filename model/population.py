@@ -26,7 +26,7 @@ from model import recognition, sampling
 from model.arrays import weighted_median
 from model.config import Params
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
-from model.sampling import niche_market_of, rows_for
+from model.sampling import niche_market_of, rows_for, thin_entrants
 from model.world import World
 
 MIN_FIRM_ROWS = 20  # per growth sector
@@ -348,13 +348,13 @@ def industry_rows(firms: ColumnStore) -> tuple[list[np.ndarray], np.ndarray, np.
 
 
 def entrant_slots(world: World, cal: Params, scale: float) -> int:
-    """Most entrants a sector can have in one quarter (three times the expected number).
+    """Most entrant firms a sector can have in one quarter (three times the expected number).
 
     Fixed for a run, so that the draws of the k-th entrant of a sector do not depend on
     the policy mix (common random numbers).
     """
-    rows = np.array([rows_for(int(cal.growth[s].firms), scale, MIN_FIRM_ROWS) for s in GROWTH_SECTORS])
-    return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * rows.max())))
+    firms = np.array([int(cal.growth[s].firms) for s in GROWTH_SECTORS])  # entrants are drawn as firms at every scale
+    return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * firms.max())))
 
 
 def entrants(
@@ -367,8 +367,9 @@ def entrants(
     slots: int,
     year: float,
     rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
-    """Column values for the quarter's new firms in the ten strong industries.
+    take_up: dict[str, float],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Column values for the quarter's new firms in the ten strong industries, and the new rows by industry.
 
     Draws are laid out by (sector, slot): the k-th entrant of a sector gets the same
     draws whatever happens in other sectors. The new rows come sector by sector, in
@@ -377,13 +378,17 @@ def entrants(
     Args:
         world: Sector and city tables.
         cal: The calibration.
-        counts: New rows per growth sector (capped at ``slots``).
+        counts: New firms per growth sector (capped at ``slots``).
         reference_revenue: Each sector's median 2017 revenue grown at its trend to this quarter [bn yuan].
         market_growth: Growth of each sector's markets since 2017 (factor).
         row_weight: Firms each row stands for, by sector.
         slots: Draws laid out per sector.
         year: Founding year of the new firms.
         rng: The entry stream of this quarter.
+        take_up: Share of eligible firms that apply for each provincial title.
+
+    Below full scale the likely gazelles among the new firms keep a row each and the
+    others are sampled (:func:`model.sampling.thin_entrants`).
     """
     beh = cal.behaviour
     gr = world.growth
@@ -402,7 +407,7 @@ def entrants(
     assets = revenue * gr["capital_output"][sector]
     va_ratio = gr["va_ratio"][sector]
     city = np.minimum((u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1), len(world.cities) - 1)
-    return {
+    values = {
         "sector": sector,
         "city": city,
         "weight": row_weight[sector],
@@ -431,3 +436,6 @@ def entrants(
         "revenue_2y": revenue,
         "exit_quarter": -1,
     }
+    if (row_weight == 1.0).all():  # full scale: a row per firm
+        return values, counts
+    return thin_entrants(values, counts, row_weight, take_up["gazelle"], cal)

@@ -10,6 +10,8 @@ sampled rows of each industry (the run, collect and report warn when they are fe
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from agents.growth_firms import MAX_RD_RATE
@@ -90,9 +92,7 @@ def title_candidates(
         and their priorities (higher first), shape (2, firms).
     """
     rules, sector = cal.recognition, cal.growth[name]
-    uplift = 1.0 + float(cal.behaviour.fund_rd_uplift)
-    lowest_rd = min(float(rules.gazelle.rd_rate_large), float(rules.gazelle.rd_rate_small))
-    gazelle = (block["application"] < gazelle_take_up) & (block["rd_rate"] * uplift >= lowest_rd)
+    gazelle = likely_gazelles(block["application"], block["rd_rate"], gazelle_take_up, cal)
     age = 2018.0 - block["founded"]
     needed = float(rules.unicorn.valuation) / (multiple * np.exp(recognition.MAX_PREMIUM))
     reach = np.full(age.size, np.inf)  # standard deviations of growth needed, at the easiest review
@@ -165,6 +165,47 @@ def sample_rows(
     kept["rd_rate"], kept["rd_base"] = rd, rd.copy()
     kept["niche_market"] = niche_market_of(kept["revenue"], kept["niche_share"])
     return kept
+
+
+def likely_gazelles(application: np.ndarray, rd_rate: np.ndarray, take_up: float, cal: Params) -> np.ndarray:
+    """Firms that apply for the gazelle title and whose R&D one fund investment lifts to its lower threshold."""
+    uplift = 1.0 + float(cal.behaviour.fund_rd_uplift)
+    lowest_rd = min(float(cal.recognition.gazelle.rd_rate_large), float(cal.recognition.gazelle.rd_rate_small))
+    return (application < take_up) & (rd_rate * uplift >= lowest_rd)
+
+
+def thin_entrants(
+    values: dict[str, Any], counts: np.ndarray, row_weight: np.ndarray, gazelle_take_up: float, cal: Params
+) -> tuple[dict[str, Any], np.ndarray]:
+    """A quarter's entrant firms below full scale: likely gazelles a row each, a sample of the others.
+
+    The others of an industry keep ``max(1, round(others / row_weight))`` rows, each standing
+    for an equal share of them, so that the entrants' number is the drawn one and an
+    entrant gazelle counts one firm, as at full scale.
+
+    Args:
+        values: Column values of the drawn entrant firms (:func:`model.population.entrants`), sector by sector.
+        counts: Entrant firms by industry.
+        row_weight: Firms a sampled row of each industry stands for.
+        gazelle_take_up: Share of eligible firms that apply for the gazelle title.
+        cal: The calibration.
+
+    Returns:
+        The kept rows' values (weights set) and the kept rows by industry.
+    """
+    sector = values["sector"]
+    likely = likely_gazelles(values["application"], values["rd_rate"], gazelle_take_up, cal)
+    keep, weight = [], []
+    for s in np.flatnonzero(counts):
+        rows = np.flatnonzero(sector == s)
+        others = rows[~likely[rows]]
+        kept = max(1, round(others.size / row_weight[s])) if others.size else 0
+        keep += [rows[likely[rows]], others[:kept]]  # the draws are independent: the first are a random sample
+        weight += [np.ones(int(likely[rows].sum())), np.full(kept, others.size / max(kept, 1))]
+    rows = np.concatenate(keep)
+    thinned = {key: column[rows] if np.ndim(column) else column for key, column in values.items()}
+    thinned["weight"] = np.concatenate(weight)
+    return thinned, np.bincount(sector[rows], minlength=counts.size)
 
 
 def sampled_rows(firms: ColumnStore) -> dict[str, int]:

@@ -44,10 +44,11 @@ def test_sampled_rows_by_scale():
 def test_kept_firms_meet_their_full_scale_shocks():
     """A firm kept one row per firm at scale 0.1 grows as it does at full scale (its own draws)."""
     full, small = ShandongModel(seed=0, scale=1.0), ShandongModel(seed=0, scale=0.1)
+    single = small.firms.weight == 1.0  # the rows of one firm, at the start
     for model in (full, small):
         model.step()
     f, s = full.firms, small.firms
-    kept = np.flatnonzero((s.weight == 1.0) & ~s.funded & s.active)
+    kept = np.flatnonzero(single & ~s.funded[: single.size] & s.active[: single.size])
     assert kept.size > 1000
     twin = s.draw_slot[kept]  # at full scale a firm's slot is its row
     assert np.all(f.draw_slot[twin] == twin)
@@ -61,6 +62,20 @@ def test_title_take_up_is_the_populations():
     full = ShandongModel(seed=1, scale=1.0).titles.take_up
     assert ShandongModel(seed=1, scale=0.1).titles.take_up == full
     assert ShandongModel(seed=1, scale=0.01).titles.take_up == full
+
+
+def test_title_holders_are_single_firms():
+    """At scale 0.1 every holder of a counted title is a row of one firm, entrants included."""
+    model = ShandongModel(seed=0, scale=0.1)
+    model.run()
+    firms = model.firms
+    entrants = firms.founded > 2018.0
+    assert (firms.weight[entrants] > 1.0).any() and (firms.weight[entrants] == 1.0).any()  # thinned, gazelles kept
+    for title in ("unicorn", "champion"):
+        assert np.all(firms.weight[getattr(firms, title)] == 1.0), title
+    # A sampled row's R&D is rescaled after the candidates are chosen: a rare one still qualifies.
+    gazelles = firms.weight[firms.gazelle]
+    assert gazelles.sum() > 100 and gazelles[gazelles > 1.0].sum() <= 0.02 * gazelles.sum()
 
 
 @pytest.mark.slow
