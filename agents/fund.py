@@ -258,9 +258,9 @@ class ConversionFund(ShandongAgent):
     def split(self, firms: ColumnStore, rows: np.ndarray, taken: np.ndarray) -> np.ndarray:
         """The rows that stand for the firms the fund takes: a row of whose firms it takes only some is split.
 
-        The taken firms become a new row (the same state, their number as its weight), placed
-        after the row in its industry's pool so that the pool still counts the same firms;
-        the row keeps the others. At full scale every row is one firm and nothing is split.
+        The taken firms become a new row (the same state, their number as its weight), added
+        at the end of its industry's pool, which still counts the same firms; the row keeps
+        the others. At full scale every row is one firm and nothing is split.
 
         Args:
             firms: The growth firms' columns.
@@ -278,19 +278,16 @@ class ConversionFund(ShandongAgent):
         values["weight"] = taken[partial]
         new = firms.append(partial.size, values)
         firms.set_rows("weight", parents, firms.weight[parents] - taken[partial])
-        for s in np.unique(firms.sector[parents]):
-            mine = firms.sector[parents] == s
-            pool, counts = self.pools[s], self.pool_firms[s]
-            sorter = np.argsort(pool, kind="stable")
-            at = sorter[np.searchsorted(pool, parents[mine], sorter=sorter)]  # the parents' places in the pool
-            order = np.argsort(at, kind="stable")
-            at, child, k = at[order], new[mine][order], taken[partial][mine][order]
-            # A parent's span of firms [end - w, end) becomes [end - w, end - k) and the child's [end - k, end).
-            end = counts[at]
-            counts = counts.copy()
-            counts[at] = end - k
-            self.pools[s] = np.insert(pool, at + 1, child)
-            self.pool_firms[s] = np.insert(counts, at + 1, end)
+        sector = firms.sector[parents]
+        for s in np.unique(sector):
+            mine = sector == s
+            # Pools are in row order (rows are appended, entrants and split rows alike, after the rest).
+            pool, counts, k = self.pools[s], self.pool_firms[s], taken[partial][mine]
+            at = np.searchsorted(pool, parents[mine])
+            # The parents' spans of firms shrink by the firms taken; the new rows' spans follow the pool's end.
+            counts = counts - np.cumsum(np.bincount(at, weights=k, minlength=pool.size))
+            self.pools[s] = np.concatenate([pool, new[mine]])
+            self.pool_firms[s] = np.concatenate([counts, counts[-1] + np.cumsum(k)])
         out = rows.copy()
         out[partial] = new
         return out
