@@ -215,7 +215,9 @@ class ConversionFund(ShandongAgent):
         rules, budget = self.rules, self.budget
         sectors = np.flatnonzero(budget > 0)
         ticket = self.expected_ticket(market_growth)
-        deals = np.ceil(budget / np.maximum(ticket * self.row_weight * YUAN_PER_BN, 1.0)).astype(int) + 1
+        # Deals are counted in firms, whatever the rows stand for: the pipeline holds as many
+        # firms at every scale (a row of w firms may bring several of them).
+        deals = np.ceil(budget / np.maximum(ticket * YUAN_PER_BN, 1.0)).astype(int) + 1
         # The deal flow: firms of each industry that approach the fund, screened for eligibility.
         size = np.ceil(rules.pipeline_multiple * deals[sectors]).astype(int)
         pools = [self.pools[s] for s in sectors]
@@ -224,24 +226,71 @@ class ConversionFund(ShandongAgent):
         totals = np.array([c[-1] for c in cumulative])
         point = rng.random(size.sum()) * np.repeat(totals, size)  # a point on its industry's firms
         ends = np.cumsum(size)
-        drawn = np.concatenate(
-            [
-                pool[np.searchsorted(c, point[end - n : end], side="right")]
-                for pool, c, n, end in zip(pools, cumulative, size, ends, strict=True)
-            ]
-        )
+        at = [
+            np.searchsorted(c, point[end - n : end], side="right")
+            for c, n, end in zip(cumulative, size, ends, strict=True)
+        ]
+        drawn = np.concatenate([pool[i] for pool, i in zip(pools, at, strict=True)])
         ok = firms.active[drawn] & ~firms.funded[drawn] & (firms.founded[drawn] <= year - 1.0)
         in_pipeline = np.zeros(firms.n, bool)  # a mask, not np.unique: ten times faster here
         in_pipeline[drawn[ok]] = True
         pipeline = np.flatnonzero(in_pipeline)  # sorted rows; a firm appears once
+        applicants = None
+        if (firms.weight[pipeline] != 1.0).any():  # rows standing for several firms (below full scale)
+            # Which of a row's firms a point falls on: its place within the row's span of firms.
+            start = np.concatenate([c[i] for c, i in zip(cumulative, at, strict=True)]) - firms.weight[drawn]
+            firm = np.floor(point - start).astype(np.int64)
+            span = int(firm.max()) + 1
+            key = np.unique(drawn[ok].astype(np.int64) * span + firm[ok])  # each (row, firm) once
+            applicants = np.bincount(key // span, minlength=firms.n)[pipeline].astype(float)
         valuation = self.valuation_multiple[firms.sector[pipeline]] * firms.revenue[pipeline]
         draws = rng.random(pipeline.size)
-        chosen, amounts = select_investees(firms, pipeline, budget, rules, self.behaviour, valuation, draws)
+        chosen, amounts, taken = select_firms(
+            firms, pipeline, budget, rules, self.behaviour, valuation, draws, applicants
+        )
         if chosen.size == 0:
             return None
+        chosen = self.split(firms, chosen, taken)
         deal = self.invest(quarter, chosen, firms.sector[chosen], amounts)
         self.flow[quarter] += np.bincount(deal.sectors, weights=amounts, minlength=budget.size) / YUAN_PER_BN
         return deal
+
+    def split(self, firms: ColumnStore, rows: np.ndarray, taken: np.ndarray) -> np.ndarray:
+        """The rows that stand for the firms the fund takes: a row of whose firms it takes only some is split.
+
+        The taken firms become a new row (the same state, their number as its weight), added
+        at the end of its industry's pool, which still counts the same firms; the row keeps
+        the others. At full scale every row is one firm and nothing is split.
+
+        Args:
+            firms: The growth firms' columns.
+            rows: Rows chosen.
+            taken: Firms taken from each row (at most its weight).
+
+        Returns:
+            ``rows``, with each split row replaced by its new row.
+        """
+        partial = np.flatnonzero(taken < firms.weight[rows])
+        if partial.size == 0:
+            return rows
+        parents = rows[partial]
+        values = {column: getattr(firms, column)[parents] for column in firms.columns}
+        values["weight"] = taken[partial]
+        new = firms.append(partial.size, values)
+        firms.set_rows("weight", parents, firms.weight[parents] - taken[partial])
+        sector = firms.sector[parents]
+        for s in np.unique(sector):
+            mine = sector == s
+            # Pools are in row order (rows are appended, entrants and split rows alike, after the rest).
+            pool, counts, k = self.pools[s], self.pool_firms[s], taken[partial][mine]
+            at = np.searchsorted(pool, parents[mine])
+            # The parents' spans of firms shrink by the firms taken; the new rows' spans follow the pool's end.
+            counts = counts - np.cumsum(np.bincount(at, weights=k, minlength=pool.size))
+            self.pools[s] = np.concatenate([pool, new[mine]])
+            self.pool_firms[s] = np.concatenate([counts, counts[-1] + np.cumsum(k)])
+        out = rows.copy()
+        out[partial] = new
+        return out
 
     def invest(self, quarter: int, rows: np.ndarray, sectors: np.ndarray, amounts: np.ndarray) -> Deals:
         """Move idle money into firms, drawing from each source pro rata, and draw in social capital.
@@ -296,6 +345,30 @@ def select_investees(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pick investees from a deal pipeline until each industry's budget is used.
 
+    Each candidate row applies with all the firms it stands for (:func:`select_firms`).
+    """
+    chosen, amounts, _ = select_firms(firms, candidates, budget, rules, behaviour, valuation, order_draws)
+    return chosen, amounts
+
+
+def select_firms(
+    firms: ColumnStore,
+    candidates: np.ndarray,
+    budget: np.ndarray,
+    rules: FundRules,
+    behaviour: FundBehaviour,
+    valuation: np.ndarray,
+    order_draws: np.ndarray,
+    applicants: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pick investee firms from a deal pipeline until each industry's budget is used.
+
+    Rows are ranked best first; each brings its firms in the pipeline (``applicants``, at most
+    its weight; all of them when None), every one of which gets the row's ticket. The
+    budget pays for whole rows while it lasts; the first row it cannot pay for in full gets
+    as many of its firms as the rest pays for (none when the row is one firm), and the
+    rows after it nothing.
+
     Args:
         firms: Firm columns.
         candidates: Pipeline rows (eligible firms).
@@ -304,12 +377,13 @@ def select_investees(
         behaviour: The managers' view of quality.
         valuation: Pre-money value of each candidate firm [bn yuan].
         order_draws: Uniform draws, one per candidate, for random ranking.
+        applicants: Firms of each candidate row in the pipeline (None: all it stands for).
 
     Returns:
-        Rows chosen and the money each gets [yuan, for all firms the row represents].
+        Rows chosen, the money each gets [yuan, for all its firms taken] and the firms taken from each.
     """
     if candidates.size == 0:
-        return candidates, np.zeros(0, np.int64)
+        return candidates, np.zeros(0, np.int64), np.zeros(0)
     sector = firms.sector[candidates]
     if rules.selection == "quality":
         growth = np.log(firms.revenue[candidates] / np.maximum(firms.revenue_1y[candidates], 1e-12))
@@ -328,9 +402,21 @@ def select_investees(
     chosen, sector = candidates[order], sector[order]
     per_firm = np.minimum(rules.ticket_to_revenue * firms.revenue[chosen], rules.max_ticket)
     per_firm = np.minimum(per_firm, rules.max_stake / (1.0 - rules.max_stake) * valuation[order])
-    amounts = np.round(per_firm * firms.weight[chosen] * YUAN_PER_BN).astype(np.int64)
+    weight = firms.weight[chosen]
+    taken = weight if applicants is None else np.minimum(applicants[order], weight)
+    amounts = np.round(per_firm * taken * YUAN_PER_BN).astype(np.int64)
     spent = np.cumsum(amounts)
     first = np.searchsorted(sector, sector, side="left")  # start of each firm's industry run
     before = np.where(first > 0, spent[first - 1], 0)
     within = spent - before <= budget[sector]
-    return chosen[within], amounts[within]
+    # The first row of an industry the budget cannot pay for in full: as many of its firms as it can.
+    last = np.flatnonzero(~within & np.concatenate([[True], within[:-1] | (sector[1:] != sector[:-1])]))
+    left = budget[sector[last]] - np.where(last > first[last], spent[last - 1] - before[last], 0)
+    part = np.minimum(np.floor(left / (per_firm[last] * YUAN_PER_BN)), taken[last] - 1.0)
+    last, part = last[(part >= 1.0) & (weight[last] > 1.0)], part[(part >= 1.0) & (weight[last] > 1.0)]
+    if last.size:
+        taken = taken.copy()
+        taken[last] = part
+        amounts[last] = np.round(per_firm[last] * part * YUAN_PER_BN).astype(np.int64)
+        within[last] = True
+    return chosen[within], amounts[within], taken[within]

@@ -56,6 +56,10 @@ FIRM_SCHEMA: dict[str, type] = {
     "funded": np.bool_,
     "exit_quarter": np.int16,
     "exit_reason": np.int8,
+    # Which of each quarter's per-firm draws the row takes: its firm's place in the whole drawn
+    # population, so that a firm kept below full scale meets the shocks it meets at full scale;
+    # rows added later (entrants, rows split off) take places after the population's.
+    "draw_slot": np.int64,
 }
 
 

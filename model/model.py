@@ -52,6 +52,7 @@ from model.names import GROWTH_SECTORS, N_OVERCAPACITY, OVERCAPACITY_SECTORS
 from model.overrides import configure
 from model.recognition import TitleReview
 from model.rng import Streams
+from model.sampling import DrawSlots
 from model.tallies import Tallies
 from model.targets import scorecard
 from model.world import World
@@ -125,7 +126,8 @@ class ShandongModel(mesa.Model):
         pop_rng = self.streams.get("population")
         self.plants = population.build_plants(world, cal, pop_rng)
         sample_rng = self.streams.get("population_sample")
-        self.firms = population.build_firms(world, cal, scen, self.scale, pop_rng, sample_rng)
+        self.firms, take_up = population.build_firms(world, cal, scen, self.scale, pop_rng, sample_rng)
+        self.draw_slots = DrawSlots(self.firms)  # each row's per-quarter draws: its firm's
         with collector_paused():  # tens of thousands of agents and no garbage among them
             self.plant_agents: list[Plant | None] = [*create_agents(self, Plant, range(self.plants.n))]
             self.firm_agents: list[GrowthFirm | None] = [*create_agents(self, GrowthFirm, range(self.firms.n))]
@@ -169,7 +171,7 @@ class ShandongModel(mesa.Model):
         self.titles = TitleReview(
             cal.recognition, world.growth["valuation_multiple"], self.growth.annual_trend, self.growth.market_growth
         )
-        self.titles.start(self.firms, cal.initial_counts, self.year, world.manufacturing)
+        self.titles.start(self.firms, cal.initial_counts, self.year, world.manufacturing, take_up)
         self.accounts = Accounts(self)
         self.accounts.record(0)
         self.datacollector = mesa.DataCollector(
@@ -283,6 +285,8 @@ class ShandongModel(mesa.Model):
         deal = self.fund.invest_in_pipeline(q, firms, self.year, self.growth.market_growth[q], rng)
         if deal is None:
             return
+        if firms.n > (known := len(self.firm_agents)):  # rows split off for the firms the fund took (scale < 1)
+            self.firm_agents.extend(create_agents(self, GrowthFirm, self.draw_slots.assign(firms, known)))
         weight = firms.weight[deal.rows]
         equity, co_equity = deal.fund / weight / YUAN_PER_BN, deal.co_investment / weight / YUAN_PER_BN
         pre_money = self.world.growth["valuation_multiple"][deal.sectors] * firms.revenue[deal.rows]
@@ -296,8 +300,8 @@ class ShandongModel(mesa.Model):
         ctx.labour_productivity = self.world.growth["labour_productivity"] * self.growth.labour_productivity[q]
         ctx.rd_drift = self.growth.rd_drift
         ctx.year_end = q % 4 == 0
-        uniform = self.streams.get("growth_shock", q).random(firms.n)
-        event = self.streams.get("growth_event", q).random(firms.n)
+        uniform = self.draw_slots.draws(self.streams.get("growth_shock", q), firms)
+        event = self.draw_slots.draws(self.streams.get("growth_event", q), firms)
         GrowthFirm.decide_investment(firms, ctx, uniform, event)
         bankrupt = GrowthFirm.settle(firms, ctx)
         reason = GrowthFirm.decide_exit(firms, ctx, bankrupt, event)
@@ -312,15 +316,16 @@ class ShandongModel(mesa.Model):
         beh = self.params.calibration.behaviour
         recent_fund = self.fund.flow[max(q - 3, 0) : q + 1].sum(axis=0)  # the last four quarters [bn yuan]
         fund_pull = 1.0 + beh.entry_fund_elasticity * recent_fund / np.maximum(self.accounts.firm_va_by_sector, 1e-9)
-        expected = beh.entry_rate / 4.0 * self.accounts.firms_by_sector * fund_pull / self.row_weight
+        expected = beh.entry_rate / 4.0 * self.accounts.firms_by_sector * fund_pull  # firms, at every scale
         counts = np.minimum(self.streams.get("entry", q).poisson(expected), self.entry_slots)
         if not counts.any():
             return
         market_growth = self.growth.market_growth[q]
-        values = population.entrants(
+        values, counts = population.entrants(
             self.world, self.params.calibration, counts, self.median_revenue_2017 * market_growth, market_growth,
-            self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1),
+            self.row_weight, self.entry_slots, self.year, self.streams.get("entry", q, 1), self.titles.take_up,
         )  # fmt: skip
+        values["draw_slot"] = self.draw_slots.take(int(counts.sum()))
         rows = self.firms.append(int(counts.sum()), values)
         self.fund.admit(rows, counts, self.firms.weight[rows])
         self.accounts.firms_entered(self.firms.sector[rows], self.firms.city[rows], self.firms.weight[rows])

@@ -15,28 +15,23 @@ indicator, stay at full-scale values.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from agents.growth_firms import FIRM_SCHEMA, MAX_RD_RATE
 from agents.plants import PLANT_SCHEMA, PlantContext
 from agents.population import ColumnStore
+from model import recognition, sampling
 from model.arrays import weighted_median
 from model.config import Params
 from model.names import GROWTH_SECTORS, OVERCAPACITY_SECTORS
+from model.sampling import niche_market_of, rows_for, thin_entrants
 from model.world import World
 
 MIN_FIRM_ROWS = 20  # per growth sector
-# Share of each industry's firms kept one row per firm below full scale, by revenue and by
-# niche share; assumption: the top 2 % hold the unicorn and champion candidates (range 1-5 %).
-TAKE_ALL_SHARE = 0.02
-YOUNG_YEARS = 10.0  # age of the young firms among which the largest are kept [years]: the unicorn age limit
 ENTRANT_ROOM = 0.25  # spare rows allocated for entrants, as a share of the initial firms
 RD_SIZE_SLOPE = 0.5  # fall of log R&D intensity per standard deviation of log size
-
-
-def rows_for(firms: int, scale: float, minimum: int) -> int:
-    """Rows simulated for a sector of ``firms`` firms at ``scale``."""
-    return int(min(firms, max(minimum, round(firms * scale))))
 
 
 def _normalise(values: np.ndarray, weight: float, total: float) -> np.ndarray:
@@ -63,11 +58,6 @@ def _allocate(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarr
     remainder = np.argsort(-(exact - counts), kind="stable")[: n - counts.sum()]
     counts[remainder] += 1
     return rng.permutation(np.repeat(np.arange(weights.size), counts))
-
-
-def _market(revenue: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """Size of a firm's niche market from its revenue and share (infinite without a niche)."""
-    return np.divide(revenue, share, out=np.full(revenue.shape, np.inf), where=share > 0)
 
 
 def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration: float = 8.0) -> np.ndarray:
@@ -237,11 +227,11 @@ def build_firms(
     scale: float,
     rng: np.random.Generator,
     sample_rng: np.random.Generator,
-) -> ColumnStore:
-    """Firms of the ten strong industries (recognition flags are set by the model).
+) -> tuple[ColumnStore, dict[str, float]]:
+    """Firms of the ten strong industries, and the take-up of the provincial titles (flags are set by the model).
 
     Each industry's firms are drawn in full; below full scale they are then sampled by
-    strata (:func:`_sample_rows`), so that the rare large firms and niche leaders, on
+    strata (:func:`model.sampling.sample_rows`), so that the rare large firms and niche leaders, on
     which the unicorn and champion counts turn, are kept one row per firm.
 
     Args:
@@ -252,7 +242,7 @@ def build_firms(
         rng: The population stream.
         sample_rng: The stream that picks the sampled rows (unused at full scale).
     """
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     for i, name in enumerate(GROWTH_SECTORS):
         sector = cal.growth[name]
         n = int(sector.firms)
@@ -299,7 +289,8 @@ def build_firms(
         flagged = order[: int(np.searchsorted(cum, sector.new_economy_share, side="left"))]
         new_economy = np.zeros(n, bool)
         new_economy[flagged] = True
-        block = {
+        first = sum(len(b["sector"]) for b in blocks)
+        block: dict[str, Any] = {
             "sector": np.full(n, i),
             "city": city,
             "weight": np.full(n, weight),
@@ -312,7 +303,7 @@ def build_firms(
             "tech_share": tech_share,
             **firm_parameters(sector),
             "niche_share": niche,
-            "niche_market": _market(revenue, niche),
+            "niche_market": niche_market_of(revenue, niche),
             "cash": cash,
             "debt": debt,
             "assets": assets,
@@ -322,67 +313,25 @@ def build_firms(
             "revenue_1y": revenue_1y,
             "revenue_2y": revenue_2y,
             "exit_quarter": np.full(n, -1),
+            "draw_slot": np.arange(first, first + n),
         }
-        blocks.append(_sample_rows(block, rows_for(n, scale, MIN_FIRM_ROWS), sample_rng))
+        blocks.append(block)
+    population = {key: np.concatenate([b[key] for b in blocks]) for key in recognition.COLUMNS_2017}
+    take_up = recognition.take_up(population, cal.initial_counts, cal.recognition, 2018.0)
+    if scale < 1.0:
+        multiple = world.growth["valuation_multiple"]
+        for i, name in enumerate(GROWTH_SECTORS):
+            n = len(blocks[i]["sector"])
+            rows = rows_for(n, scale, MIN_FIRM_ROWS)
+            likely = sampling.title_candidates(
+                blocks[i], take_up["gazelle"], cal, scenario.demand_growth[name], float(multiple[i]), name
+            )
+            blocks[i] = sampling.sample_rows(blocks[i], rows, likely, sample_rng)
     total = sum(len(b["sector"]) for b in blocks)
     store = ColumnStore(FIRM_SCHEMA, int(total * (1 + ENTRANT_ROOM)) + 16)
     for block in blocks:
         store.append(len(block["sector"]), block)
-    return store
-
-
-def _sample_rows(block: dict[str, np.ndarray], rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Keep ``rows`` of an industry's firms, sampled by strata; every firm in ``block`` has weight 1.
-
-    The take-all stratum, one row per firm, holds the largest firms, the niche leaders and
-    the largest young firms (the top :data:`TAKE_ALL_SHARE` by revenue, by niche share and
-    by revenue among firms of at most :data:`YOUNG_YEARS`, at most a quarter of the rows
-    each): thinning the tail would make the unicorn and champion counts, a few dozen
-    firms at most, move in steps of the row weight. The other firms are sampled at random
-    within two strata, new economy or not, in proportion to their numbers; each stratum's
-    revenue-based stocks are rescaled so that its revenue total is unchanged, so that the
-    industry's value added and its new-economy part are those of the full population, and
-    its R&D intensities so that its R&D spending is too (within the R&D ceiling).
-    """
-    n = len(block["sector"])
-    if rows >= n:
-        return block
-    revenue, niche = block["revenue"], block["niche_share"]
-    top = max(1, min(int(np.ceil(TAKE_ALL_SHARE * n)), rows // 4))
-    take_all = np.zeros(n, bool)
-    take_all[np.argsort(-revenue, kind="stable")[:top]] = True
-    by_niche = np.argsort(-niche, kind="stable")[:top]
-    take_all[by_niche[niche[by_niche] > 0]] = True  # firms outside manufacturing have no niche
-    young = np.flatnonzero(2018.0 - block["founded"] <= YOUNG_YEARS)  # the unicorns' pool: large among the young
-    take_all[young[np.argsort(-revenue[young], kind="stable")[:top]]] = True
-    ones = np.ones(int(take_all.sum()))
-    keep, weight, factor, rd_factor = [np.flatnonzero(take_all)], [ones], [ones], [ones]
-    rd_spend = revenue * block["rd_rate"]
-    rest = ~take_all
-    room = rows - int(take_all.sum())
-    for stratum in (rest & block["new_economy"], rest & ~block["new_economy"]):
-        members = np.flatnonzero(stratum)
-        if members.size == 0:
-            continue
-        size = min(members.size, max(1, round(room * members.size / rest.sum())))
-        sampled = np.sort(rng.choice(members, size=size, replace=False))
-        w = members.size / size
-        keep.append(sampled)
-        weight.append(np.full(size, w))
-        scale_revenue = revenue[members].sum() / (w * revenue[sampled].sum())
-        factor.append(np.full(size, scale_revenue))
-        # R&D intensity is heavy-tailed and highest in small firms: keep the stratum's R&D too.
-        rd_factor.append(np.full(size, rd_spend[members].sum() / (w * scale_revenue * rd_spend[sampled].sum())))
-    rows_kept = np.concatenate(keep)
-    kept = {key: np.asarray(values)[rows_kept] if np.ndim(values) else values for key, values in block.items()}
-    kept["weight"] = np.concatenate(weight)
-    scaling = np.concatenate(factor)
-    for column in ("revenue", "revenue_1y", "revenue_2y", "cash", "debt", "assets"):
-        kept[column] = kept[column] * scaling
-    rd = np.minimum(kept["rd_rate"] * np.concatenate(rd_factor), MAX_RD_RATE)
-    kept["rd_rate"], kept["rd_base"] = rd, rd.copy()
-    kept["niche_market"] = _market(kept["revenue"], kept["niche_share"])
-    return kept
+    return store, take_up
 
 
 def industry_rows(firms: ColumnStore) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -399,13 +348,13 @@ def industry_rows(firms: ColumnStore) -> tuple[list[np.ndarray], np.ndarray, np.
 
 
 def entrant_slots(world: World, cal: Params, scale: float) -> int:
-    """Most entrants a sector can have in one quarter (three times the expected number).
+    """Most entrant firms a sector can have in one quarter (three times the expected number).
 
     Fixed for a run, so that the draws of the k-th entrant of a sector do not depend on
     the policy mix (common random numbers).
     """
-    rows = np.array([rows_for(int(cal.growth[s].firms), scale, MIN_FIRM_ROWS) for s in GROWTH_SECTORS])
-    return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * rows.max())))
+    firms = np.array([int(cal.growth[s].firms) for s in GROWTH_SECTORS])  # entrants are drawn as firms at every scale
+    return int(max(16, np.ceil(3.0 * cal.behaviour.entry_rate / 4.0 * firms.max())))
 
 
 def entrants(
@@ -418,8 +367,9 @@ def entrants(
     slots: int,
     year: float,
     rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
-    """Column values for the quarter's new firms in the ten strong industries.
+    take_up: dict[str, float],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Column values for the quarter's new firms in the ten strong industries, and the new rows by industry.
 
     Draws are laid out by (sector, slot): the k-th entrant of a sector gets the same
     draws whatever happens in other sectors. The new rows come sector by sector, in
@@ -428,13 +378,17 @@ def entrants(
     Args:
         world: Sector and city tables.
         cal: The calibration.
-        counts: New rows per growth sector (capped at ``slots``).
+        counts: New firms per growth sector (capped at ``slots``).
         reference_revenue: Each sector's median 2017 revenue grown at its trend to this quarter [bn yuan].
         market_growth: Growth of each sector's markets since 2017 (factor).
         row_weight: Firms each row stands for, by sector.
         slots: Draws laid out per sector.
         year: Founding year of the new firms.
         rng: The entry stream of this quarter.
+        take_up: Share of eligible firms that apply for each provincial title.
+
+    Below full scale the likely gazelles among the new firms keep a row each and the
+    others are sampled (:func:`model.sampling.thin_entrants`).
     """
     beh = cal.behaviour
     gr = world.growth
@@ -453,7 +407,7 @@ def entrants(
     assets = revenue * gr["capital_output"][sector]
     va_ratio = gr["va_ratio"][sector]
     city = np.minimum((u[0][:, None] > world.firm_city_cumulative[sector]).sum(axis=1), len(world.cities) - 1)
-    return {
+    values = {
         "sector": sector,
         "city": city,
         "weight": row_weight[sector],
@@ -471,7 +425,7 @@ def entrants(
         "tech_share": np.minimum(np.maximum(0.55 + 0.15 * z[3], 0.0), 1.0),  # np.clip without its Python wrapper
         "niche_share": niche,
         # The niche market, deflated to 2017 so that the share is revenue / (market x trend).
-        "niche_market": _market(revenue, niche) / market_growth[sector],
+        "niche_market": niche_market_of(revenue, niche) / market_growth[sector],
         "cash": revenue * gr["cash_to_revenue"][sector] * 2.0,
         "debt": 0.2 * assets,
         "assets": assets,
@@ -482,3 +436,6 @@ def entrants(
         "revenue_2y": revenue,
         "exit_quarter": -1,
     }
+    if (row_weight == 1.0).all():  # full scale: a row per firm
+        return values, counts
+    return thin_entrants(values, counts, row_weight, take_up["gazelle"], cal)

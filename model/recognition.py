@@ -16,6 +16,8 @@ that matches the 2017 counts) and the review of each fourth quarter.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from omegaconf import DictConfig
 
@@ -23,6 +25,8 @@ from agents.population import ColumnStore
 from model.arrays import band_index
 
 MAX_NICHE_SHARE = 0.95  # most of a niche's national market one firm holds; assumption: no firm is alone in its niche
+MAX_PREMIUM = 1.0  # largest log premium of the valuation for growth above trend (a factor of e)
+PROVINCIAL_TITLES = ("high_tech", "gazelle")  # the titles firms apply for
 
 
 def band_threshold(revenue: np.ndarray, floors: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -77,12 +81,53 @@ def valuation(revenue: np.ndarray, revenue_2y: np.ndarray, multiple: np.ndarray,
     growing 25 % a year faster than its industry is valued at e times the base multiple.
     """
     cagr = np.sqrt(revenue / np.maximum(revenue_2y, 1e-12)) - 1.0
-    return multiple * revenue * np.exp(np.clip(4.0 * (cagr - trend), -1.0, 1.0))
+    return multiple * revenue * np.exp(np.clip(4.0 * (cagr - trend), -1.0, MAX_PREMIUM))
 
 
 def unicorn_eligible(value: np.ndarray, age: np.ndarray, rule: DictConfig) -> np.ndarray:
     """Firms valued at or above the threshold and no older than the age limit (成立不超过10年)."""
     return (value >= rule.valuation) & (age <= rule.max_age_years)
+
+
+COLUMNS_2017 = ("revenue", "revenue_2y", "rd_rate", "tech_share", "debt", "assets", "founded", "weight")
+Columns = ColumnStore | dict[str, np.ndarray]  # a store, or its columns by name
+
+
+def take_up(firms: Columns, counts: DictConfig, rules: DictConfig, year: float) -> dict[str, float]:
+    """Share of the firms eligible for each provincial title at the end of 2017 that hold it.
+
+    The count asked for over the weighted number of eligible firms (at most 1, 0 when none
+    is eligible). The model computes it on the whole drawn population, before any sampling
+    (:func:`model.population.build_firms`), so that it does not depend on the scale.
+
+    Args:
+        firms: The columns :data:`COLUMNS_2017` of the firms at the end of 2017.
+        counts: The ``calibration.initial_counts`` config [firms].
+        rules: The ``calibration.recognition`` config.
+        year: 2018.0 (the end of 2017).
+    """
+    eligible = eligible_2017(firms, rules, year)
+    result = {}
+    for title, mask in eligible.items():
+        available = float(np.sum(_column(firms, "weight") * mask))
+        result[title] = min(float(counts[title]) / available, 1.0) if available else 0.0
+    return result
+
+
+def _column(firms: Columns, name: str) -> np.ndarray:
+    return firms[name] if isinstance(firms, dict) else getattr(firms, name)
+
+
+def eligible_2017(firms: Columns, rules: DictConfig, year: float) -> dict[str, np.ndarray]:
+    """Firms meeting each provincial title's criteria at the end of 2017 (columns as in :func:`take_up`)."""
+    col = functools.partial(_column, firms)
+    debt_ratio = col("debt") / np.maximum(col("assets"), 1e-12)
+    return {
+        "high_tech": high_tech_eligible(col("revenue"), col("rd_rate"), col("tech_share"), rules.high_tech),
+        "gazelle": gazelle_eligible(
+            col("revenue"), col("revenue_2y"), col("rd_rate"), debt_ratio, year - col("founded"), rules.gazelle
+        ),
+    }
 
 
 def champion_years(niche_share: np.ndarray, years: np.ndarray, rule: DictConfig) -> np.ndarray:
@@ -120,30 +165,30 @@ class TitleReview:
         self.market_growth = market_growth
         self.take_up: dict[str, float] = {}
 
-    def start(self, firms: ColumnStore, counts: DictConfig, year: float, manufacturing: np.ndarray) -> None:
+    def start(
+        self,
+        firms: ColumnStore,
+        counts: DictConfig,
+        year: float,
+        manufacturing: np.ndarray,
+        take_up_of_population: dict[str, float] | None = None,
+    ) -> None:
         """Titles at the end of 2017, and the take-up of the provincial titles that gives the 2017 counts.
 
-        The take-up is the share of eligible firms that hold the title; at small scales
-        the sample may hold fewer eligible firms than the count asks, and all of them
-        then hold it. Champions are the manufacturing firms with the largest niche shares.
+        The take-up is the share of eligible firms that hold the title (:func:`take_up`):
+        the whole drawn population's when given (the same at every scale), else the
+        simulated firms'. Champions are the manufacturing firms with the largest niche shares.
 
         Args:
             firms: The firms at the end of 2017.
             counts: The ``calibration.initial_counts`` config [firms].
             year: 2018.0 (the end of 2017).
             manufacturing: Whether each industry is manufacturing.
+            take_up_of_population: The take-up computed on the population before sampling.
         """
         rules = self.rules
-        debt_ratio = firms.debt / np.maximum(firms.assets, 1e-12)
-        eligible = {
-            "high_tech": high_tech_eligible(firms.revenue, firms.rd_rate, firms.tech_share, rules.high_tech),
-            "gazelle": gazelle_eligible(
-                firms.revenue, firms.revenue_2y, firms.rd_rate, debt_ratio, year - firms.founded, rules.gazelle
-            ),
-        }
-        for title, mask in eligible.items():
-            available = float(np.sum(firms.weight * mask))
-            self.take_up[title] = min(float(counts[title]) / available, 1.0) if available else 0.0
+        eligible = eligible_2017(firms, rules, year)
+        self.take_up = dict(take_up_of_population or take_up(firms, counts, rules, year))
         firms.high_tech = eligible["high_tech"] & (firms.application < self.take_up["high_tech"])
         firms.gazelle = eligible["gazelle"] & (firms.application < self.take_up["gazelle"])
         firms.new_economy = firms.new_economy | firms.high_tech

@@ -464,6 +464,7 @@ class Config:
 
     seed: int = 0
     scale: float = 1.0  # fraction of the full firm population simulated
+    min_sector_rows: int = 100  # fewest sampled rows a thinned growth industry needs (fewer: run, collect, report warn)
     experiment: str | None = None  # name of the sweep this run belongs to (set by conf/experiment/)
     data_dir: str | None = None  # None: the bundled data/shandong
     calibration: CalibrationConfig = MISSING

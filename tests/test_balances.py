@@ -119,11 +119,20 @@ def test_value_added_adds_up_to_gdp(run):
 
 
 def test_fund_pipelines_hold_each_sectors_firms(run):
-    """The fund draws its deal flow from per-sector row lists kept as firms enter."""
+    """The fund draws its deal flow from per-sector row lists kept as firms enter and rows split.
+
+    Each list holds its sector's rows once, in row order, and its running count of firms is
+    that of the firms its rows stand for.
+    """
     model, _ = run("as_enacted")
-    assert (model.firms.founded > 2018.0).any()  # the lists grew through entry
+    firms = model.firms
+    assert (firms.founded > 2018.0).any()  # the lists grew through entry
+    first_entrant = int(np.argmax(firms.founded > 2018.0))
+    assert (firms.founded[first_entrant:] <= 2018.0).any()  # and through rows split off for the fund
     for s, rows in enumerate(model.fund.pools):
-        assert np.array_equal(rows, np.flatnonzero(model.firms.sector == s))
+        assert np.array_equal(rows, np.flatnonzero(firms.sector == s))
+        counts = model.fund.pool_firms[s]
+        assert counts == pytest.approx(np.cumsum(firms.weight[rows]), rel=1e-12)
 
 
 def test_firm_flows_are_the_column_sums(run):

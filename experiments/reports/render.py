@@ -35,6 +35,7 @@ from traitlets import default
 
 from experiments.reports import labels, webfont
 from experiments.reports.review.sweep import SweepError, check_sweep
+from experiments.sweeps import coverage, describe
 from experiments.sweeps.outputs import write_atomic
 from model.data import PROJECT_ROOT
 
@@ -223,12 +224,20 @@ def report(sweep_dir: str | Path, lang: str = "en", quiet: bool = False) -> Path
 
 
 def _checked(sweep_dir: str | Path, lang: str) -> Path:
-    """The sweep folder, resolved, after checking it and the language (one-line errors)."""
+    """The sweep folder, resolved, after checking it and the language (one-line errors).
+
+    Warns of each growth industry its runs represent by fewer rows than it needs (as
+    collect recorded in ``runs.parquet``'s metadata).
+    """
     try:
         labels.check_lang(lang)
-        return check_sweep(sweep_dir).resolve()
+        path = check_sweep(sweep_dir).resolve()
     except (SweepError, ValueError) as error:
         raise ReportError(str(error)) from None
+    info = describe.file_metadata(path / "runs.parquet")
+    for scale, thin in info.get("thin_sectors", {}).items():
+        coverage.warn(thin, int(info.get("min_sector_rows") or 0), scale, f"report {path.name}")
+    return path
 
 
 def pick_run(sweep_dir: Path) -> Path:

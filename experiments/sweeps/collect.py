@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 from scipy import stats
 
-from experiments.sweeps import describe
+from experiments.sweeps import coverage, describe
 from experiments.sweeps.outputs import COMPLETE, FAILED, STARTED, read_overrides, verify_complete, write_atomic
 
 # Indicators summarised per group: (indicator, sector). Final values get a median and band;
@@ -160,6 +160,8 @@ class Collector:
         self.targets: dict[str, dict[str, Any]] = {}
         self.units: dict[tuple[str, str], str] = {}  # (indicator, sector) -> unit, province-wide series
         self.produced: dict[str, set[str]] = defaultdict(set)  # what produced the runs (file metadata)
+        self.thin: dict[str, dict[str, int]] = defaultdict(dict)  # scale -> thin industry -> its sampled rows
+        self.min_sector_rows: int | None = None
         self.writer: pq.ParquetWriter | None = None
         self.series_path = sweep_dir / ".timeseries.parquet.tmp"
 
@@ -229,6 +231,10 @@ class Collector:
             row[f"value.{target}"] = result["simulated"]
         for key in ("experiment", "policy_mix", "scenario", "calibration", "targets", "scale"):
             self.produced[key].add(json.dumps(run.get(key)))
+        for sector, rows in run.get("thin_sectors", {}).items():  # runs written before it: none
+            known = self.thin[str(run["scale"])].get(sector, rows)
+            self.thin[str(run["scale"])][sector] = min(known, rows)
+        self.min_sector_rows = run.get("min_sector_rows", self.min_sector_rows)
         self.produced["code_version"].add(json.dumps(summary.get("code_version"), sort_keys=True))
         ts = pd.read_parquet(run_dir / "timeseries.parquet")
         if not self.units:
@@ -262,6 +268,9 @@ class Collector:
         found["code_version"] = [json.loads(v) for v in sorted(self.produced["code_version"])]
         found["seeds"] = sorted({int(r["seed"]) for r in self.rows if r.get("status") == "complete"})
         found["sweep"] = self.sweep_dir.name
+        if self.thin:  # read by the report (coverage warnings)
+            found["thin_sectors"] = dict(self.thin)
+            found["min_sector_rows"] = self.min_sector_rows
         return found
 
     def close(self, publish: bool = True) -> None:
@@ -367,6 +376,8 @@ def collect(sweep_dir: Path, figures: bool = True, quiet: bool = False, allow_mi
         collector.close(publish=False)  # never a partial timeseries.parquet
         raise
     collector.close()
+    for scale, thin in collector.thin.items():
+        coverage.warn(thin, int(collector.min_sector_rows or 0), scale, f"collect {sweep_dir.name}")
     table = collector.runs_table()
     columns = describe.run_columns(list(table.columns), collector.units, collector.targets)
     info = collector.info()

@@ -24,7 +24,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.sweeps import outputs, progress
+from experiments.sweeps import coverage, outputs, progress
 from experiments.sweeps.errors import describe_error, guarded, run_hydra
 from model.data import PROJECT_ROOT
 from model.schema import register_configs
@@ -48,10 +48,15 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
         ConfigError: The config or the data is not acceptable (nothing is written).
     """
     from model import ShandongModel
+    from model.sampling import sampled_rows
     from model.targets import format_scorecard, scorecard
 
     started = time.time()
     model = ShandongModel(config=cfg)  # validates the config before building anything
+    needed = int(cfg.min_sector_rows)
+    sampled = sampled_rows(model.firms)  # by thinned industry, before any row is split (none at full scale)
+    thin = coverage.thin_sectors(sampled, needed)
+    coverage.warn(thin, needed, model.scale, "run")
     if not quiet:
         print(
             f"built {model.plants.n} plants and {model.firms.n} firms (scale {model.scale}) in "
@@ -75,6 +80,9 @@ def simulate(cfg: DictConfig, run_dir: Path, quiet: bool = False, fingerprint: s
             "run_dir": str(run_dir),
             "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
             "wall_seconds": round(time.time() - started, 3),
+            "sampled_rows": sampled,  # by thinned growth industry
+            "thin_sectors": thin,  # those with fewer sampled rows than min_sector_rows
+            "min_sector_rows": needed,
         },
         "targets_met": int(card["met"].sum()),
         "targets_total": len(card),
