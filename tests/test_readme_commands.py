@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 from model.data import PROJECT_ROOT
 
@@ -45,12 +46,17 @@ README = PROJECT_ROOT / "README.md"
 SMALL_SWEEP = ".venv/bin/python -m experiments.run -m +experiment=mix_comparison scale=0.02 seed=range(0,3)"
 COLLECT = ".venv/bin/python -m experiments.collect multirun/mix_comparison"
 
-# Each program's settings for a tiny run (Hydra overrides replace the key's value as written;
-# options are appended: argparse keeps the last).
+# The sensitivity analysis over its first two inputs only (Morris and Sobol points grow with them).
+SENSITIVITY_TWO_INPUTS = [
+    f"~sensitivity.parameters.{name}"
+    for name in list(OmegaConf.load(PROJECT_ROOT / "conf" / "sensitivity.yaml").sensitivity.parameters)[2:]
+]
 # The apps run their few tiny runs one after another in their own process (hydra/launcher=basic):
 # starting joblib's workers would take longer than the runs (tests/test_analysis_apps.py runs
 # an app under both launchers; the sweeps below run under joblib's).
 APP = ["hydra/launcher=basic"]
+# Each program's settings for a tiny run (Hydra overrides replace the key's value as written;
+# options are appended: argparse keeps the last).
 TINY: dict[str, list[str]] = {
     "experiments.run": ["scale=0.01"],
     "experiments.run -m": ["scale=0.01"],  # and the seeds of SWEEP_SEEDS
@@ -71,6 +77,7 @@ TINY: dict[str, list[str]] = {
         "sensitivity.morris.trajectories=2",
         "sensitivity.sobol.base_samples=2",
         "sensitivity.sobol.top=2",
+        *SENSITIVITY_TWO_INPUTS,
     ],
     "experiments.backtest": [*APP, "scale=0.02", "backtest.seeds=2"],
     "experiments.bench": ["--runs", "1"],
@@ -78,7 +85,7 @@ TINY: dict[str, list[str]] = {
 # The calibration the README runs at full size writes conf/calibration/shandong_2017_msm.yaml,
 # which every later command reads: in the copy, the tiny one writes its file elsewhere.
 FULL_CALIBRATION = [".venv/bin/python", "-m", "experiments.calibrate"]
-# A sweep's seeds, so that each sweep command into multirun/mix_comparison runs runs of its own
+# A sweep's seeds, so that each sweep command into multirun/mix_comparison simulates runs of its own
 # (with the seeds as written, the later ones would find every run finished and skip it).
 SWEEP_SEEDS = {SMALL_SWEEP: "range(1,3)"}  # two seeds a mix for the report; the others one each
 # Python blocks: what makes them tiny (each replacement must match, so a changed README is noticed).
@@ -87,7 +94,7 @@ TINY_PYTHON: dict[str, list[tuple[str, str]]] = {
     "from model import ShandongModel": [("scale=0.1", "scale=0.01")],
     "import mesa": [('"scale": [0.1]', '"scale": [0.01]')],
     "from SALib.analyze import morris as analyze": [("scale=0.1", "scale=0.01"), ("(problem, 4,", "(problem, 2,")],
-    "from ema_workbench import perform_experiments": [("scale=0.1", "scale=0.01")],
+    "from ema_workbench import perform_experiments": [("ema_model(scale=0.1)", "ema_model(scale=0.01, seeds=1)")],
 }
 # A user's own table, as the back-test's example names it: here, a copy of the shipped one.
 HELD_OUT = "held_out.csv"
@@ -170,13 +177,18 @@ def shrink(step: tuple[str, ...], command: Command) -> list[str]:
 
 def repository_files() -> list[str]:
     """The repository's files (tracked, or new and not ignored), as in a fresh clone with the edits made."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        check=True,
-    )
-    return [name for name in listed.stdout.decode().split("\0") if name and (PROJECT_ROOT / name).is_file()]
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every file but what git ignores
+        skip = {".git", ".venv", "outputs", "multirun", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+        files = (p.relative_to(PROJECT_ROOT) for p in PROJECT_ROOT.rglob("*") if p.is_file())
+        listed = "\0".join(str(p) for p in files if not skip & set(p.parts))
+    return [name for name in listed.split("\0") if name and (PROJECT_ROOT / name).is_file()]
 
 
 class Copy:
@@ -185,11 +197,12 @@ class Copy:
     def __init__(self, root: Path) -> None:
         self.root = root
         for name in repository_files():
+            source = PROJECT_ROOT / name
             (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, root / name)
-        for cache in PROJECT_ROOT.glob("*/**/__pycache__/*.nb[ic]"):  # numba's compiled loops, if current
-            (root / cache.relative_to(PROJECT_ROOT)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(cache, root / cache.relative_to(PROJECT_ROOT))
+            shutil.copy2(source, root / name)
+            for cache in source.parent.glob(f"__pycache__/{source.stem}.*.nb[ic]"):  # numba's, if current
+                (root / name).parent.joinpath("__pycache__").mkdir(exist_ok=True)
+                shutil.copy2(cache, (root / name).parent / "__pycache__" / cache.name)
         venv = root / ".venv"
         if sys.prefix != sys.base_prefix:  # the tests run in a virtual environment: the README's .venv
             venv.symlink_to(sys.prefix, target_is_directory=True)
@@ -228,9 +241,6 @@ class Copy:
         return subprocess.run(
             argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
-
-    def folders(self, pattern: str) -> set[Path]:
-        return set(self.root.glob(pattern))
 
 
 def needs(command: Command) -> list[str]:
@@ -334,6 +344,8 @@ def written(command: Command) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("command", RUN, ids=[c.id for c in RUN])
 def test_readme_command_runs(copy, command):
+    if command.kind == "python" and "ema_workbench" in command.text:
+        pytest.importorskip("ema_workbench", reason="the analysis extra")
     before = {pattern: set(copy.root.glob(pattern)) for pattern in written(command)}
     result = copy.run(command)
     assert result.returncode == 0, f"{command.id} failed as written:\n{result.stderr[-3000:]}"
