@@ -31,6 +31,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from experiments.sweeps.outputs import COMPLETE, FAILED, write_atomic
 from experiments.sweeps.progress import Reporter
+from experiments.sweeps.workers import watched_workers
 
 Point = Mapping[str, float]
 
@@ -154,7 +155,8 @@ class Batch:
         started = time.time()
         reporter = Reporter(self.runs_dir, f"{self.name} {label}".strip(), len(jobs)).start()
         try:
-            self.launcher.launch(jobs, initial_job_idx=self.job_index)
+            with watched_workers():  # joblib's workers stop when the app's process dies
+                self.launcher.launch(jobs, initial_job_idx=self.job_index)
         finally:
             reporter.stop()
             self._restore()

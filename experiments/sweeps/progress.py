@@ -77,10 +77,11 @@ _HELD: dict[str, int] = {}  # sweep folder -> lock file descriptor held by this 
 
 
 def watch_parent() -> None:
-    """In a sweep's worker process: exit when the process that launched the sweep has died.
+    """In a sweep's job process: exit when the process that launched the sweep has died.
 
-    Only a direct child of the launching process watches (joblib's workers on this machine);
-    cluster tasks and in-process runs do not.
+    Only a direct child of the launching process watches (``submitit_local``'s job processes);
+    cluster tasks and in-process runs do not. Joblib's workers watch from the moment they
+    start, before their first task (:mod:`experiments.sweeps.workers`).
     """
     launcher = os.environ.get(SWEEP_PID)
     if not launcher or not launcher.isdigit() or int(launcher) == os.getpid() or os.getppid() != int(launcher):

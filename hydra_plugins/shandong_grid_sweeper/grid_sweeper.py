@@ -127,11 +127,15 @@ class GridSweeper(Sweeper):
         """Launch a batch; if a worker process dies, launch it again (finished runs are skipped).
 
         A run whose worker was killed left no completion marker, so the next attempt redoes
-        it from a clean folder; after ``WORKER_RETRIES`` attempts the error is raised.
+        it from a clean folder; after ``WORKER_RETRIES`` attempts the error is raised. Joblib's
+        workers stop when this process dies (:mod:`experiments.sweeps.workers`).
         """
+        from experiments.sweeps.workers import watched_workers
+
         for attempt in range(WORKER_RETRIES + 1):
             try:
-                return self.launcher.launch(batch, initial_job_idx=start)
+                with watched_workers():
+                    return self.launcher.launch(batch, initial_job_idx=start)
             except Exception as exc:  # joblib's TerminatedWorkerError, a broken process pool
                 if attempt == WORKER_RETRIES or not _worker_died(exc):
                     raise
