@@ -77,8 +77,8 @@ def recovery(tmp_path_factory):
         folder,
         f"scale={RECOVERY_SCALE}",
         "calibrate.seeds=1",  # the same seed as the data: the objective is zero at the true values
-        "calibrate.popsize=4",
-        "calibrate.maxiter=12",
+        "calibrate.popsize=5",
+        "calibrate.maxiter=20",
         f"calibrate.estimate=[{','.join(ESTIMATED)}]",
         f"calibrate.match=[{','.join(MOMENTS)}]",
         *(f"calibrate.moments.{name}.observed={value:.10g}" for name, value in observed.items()),
