@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from omegaconf import DictConfig
 
 from model.calendar import N_QUARTERS
 from model.params import Params
@@ -44,7 +45,7 @@ class NationalPaths:
     cycle: np.ndarray
 
     @classmethod
-    def from_scenario(cls, scenario: Params) -> NationalPaths:
+    def from_scenario(cls, scenario: Params | DictConfig) -> NationalPaths:
         """The paths of a scenario (validated: lengths and signs are checked before)."""
         national = scenario.get("national") or {}
         quarters = np.arange(N_QUARTERS + 1)

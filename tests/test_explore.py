@@ -75,7 +75,7 @@ def test_slider_reset_step_and_read_the_charts(server):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server, timeout=120_000)
-            expect(page.get_by_text("2017Q4: quarter 0 of 20 (as_enacted, baseline")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("2017Q4: quarter 0 of 20 (as_enacted, historical")).to_be_visible(timeout=120_000)
             slider = page.locator(".v-input", has_text="Standards pace").locator("[role=slider]")
             expect(slider).to_have_attribute("aria-valuenow", "1")
             slider.focus()
@@ -85,7 +85,7 @@ def test_slider_reset_step_and_read_the_charts(server):
             page.locator(".v-input", has_text="Policy mix").locator(".v-select__slot").click()
             page.get_by_role("option", name="standards_only").click()
             page.get_by_role("button", name="Reset").click()
-            expect(page.get_by_text("quarter 0 of 20 (standards_only, baseline, standards pace 1.5")).to_be_visible(
+            expect(page.get_by_text("quarter 0 of 20 (standards_only, historical, standards pace 1.5")).to_be_visible(
                 timeout=60_000
             )
             chart = page.locator("img[src^='blob:']")
